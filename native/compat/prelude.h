@@ -1,0 +1,27 @@
+/* Force-included (-include) ahead of every Darknet source file; see native/guard.h for why.
+ * Function-like macros, so taking the address of free/malloc still yields the libc function. */
+#ifndef DN_PRELUDE_H
+#define DN_PRELUDE_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../guard.h"
+
+#define exit(code) dn_guard_exit((code), __FILE__, __LINE__)
+#define abort() dn_guard_exit(134, __FILE__, __LINE__)
+#define malloc(n) dn_malloc(n)
+#define calloc(n, size) dn_calloc((n), (size))
+#define realloc(p, n) dn_realloc((p), (n))
+#define free(p) dn_free(p)
+/* Darknet prints a layer table and progress to stdout/stderr on every load; a library must not.
+ * The hooks keep the last lines for error messages and echo them when DARKNET_NODE_VERBOSE=1. */
+#define printf(...) dn_printf(__VA_ARGS__)
+#define fprintf(stream, ...) dn_fprintf((stream), __VA_ARGS__)
+#define perror(s) dn_perror(s)
+
+/* Weight initialisation draws (convolutional/connected/local layers) go through hooks that
+ * return 0 while a load with weights is in progress. utils.c itself defines the real ones
+ * (compat/utils_tu.c renames them there). */
+#define rand_normal dn_rand_normal_hook
+#define rand_uniform dn_rand_uniform_hook
+#endif

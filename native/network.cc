@@ -1,0 +1,231 @@
+#include "network.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "workers.h"
+
+namespace dnn {
+
+Napi::Function Network::Define(Napi::Env env) {
+  return DefineClass(env, "Network",
+                     {
+                         InstanceMethod<&Network::Load>("load"),
+                         InstanceMethod<&Network::Forward>("forward"),
+                         InstanceMethod<&Network::Detect>("detect"),
+                         InstanceMethod<&Network::Dims>("dims"),
+                         InstanceMethod<&Network::Layers>("layers"),
+                         InstanceMethod<&Network::Outputs>("output"),
+                         InstanceMethod<&Network::Memory>("memory"),
+                         InstanceMethod<&Network::Dispose>("dispose"),
+                         InstanceAccessor<&Network::IsDisposed>("disposed"),
+                     });
+}
+
+Network::Network(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Network>(info) {}
+
+// The finalizer: a network the user never disposed is freed when its wrapper is collected.
+// A worker holds a Ref, so this never runs while Darknet is using the network.
+Network::~Network() {
+  if (net_) {
+    dn_free_network(net_);
+    net_ = nullptr;
+    if (externalBytes_) {
+      Napi::MemoryManagement::AdjustExternalMemory(Env(), -externalBytes_);
+      externalBytes_ = 0;
+    }
+  }
+}
+
+void Network::CheckUsable(Napi::Env env, bool needLoaded) {
+  if (disposed_) Throw(env, "DISPOSED", "the network has been disposed");
+  if (busy_.load()) Throw(env, "BUSY", "the network is in use by another call (calls must be serialized)");
+  if (needLoaded && !net_) Throw(env, "NOT_LOADED", "the network is not loaded");
+}
+
+void Network::BeginWork(Napi::Env env) {
+  bool expected = false;
+  if (!busy_.compare_exchange_strong(expected, true))
+    Throw(env, "BUSY", "the network is in use by another call (calls must be serialized)");
+}
+
+void Network::EndWork(Napi::Env env) {
+  busy_.store(false);
+  if (disposeRequested_) Free(env);
+}
+
+void Network::Attach(Napi::Env env, dn_network *net) {
+  net_ = net;
+  externalBytes_ = static_cast<int64_t>(dn_network_bytes(net));
+  Napi::MemoryManagement::AdjustExternalMemory(env, externalBytes_);
+}
+
+void Network::Free(Napi::Env env) {
+  disposeRequested_ = false;
+  if (net_) {
+    dn_free_network(net_);
+    net_ = nullptr;
+  }
+  if (externalBytes_) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -externalBytes_);
+    externalBytes_ = 0;
+  }
+}
+
+static std::string PathArg(const Napi::CallbackInfo &info, size_t i, const char *what) {
+  if (!info[i].IsString()) Throw(info.Env(), "BAD_INPUT", std::string(what) + " must be a string path");
+  std::string s = info[i].As<Napi::String>().Utf8Value();
+  if (s.empty() || s.find('\0') != std::string::npos) Throw(info.Env(), "BAD_INPUT", std::string(what) + " is not a valid path");
+  return s;
+}
+
+// load(cfgPath: string, weightsPath: string | null): Promise<void>
+Napi::Value Network::Load(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  if (net_) Throw(env, "BAD_INPUT", "the network is already loaded");
+  std::string cfg = PathArg(info, 0, "cfg");
+  bool hasWeights = !(info[1].IsNull() || info[1].IsUndefined());
+  std::string weights = hasWeights ? PathArg(info, 1, "weights") : std::string();
+  BeginWork(env);
+  auto *w = new LoadWorker(env, this, std::move(cfg), std::move(weights), hasWeights);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// forward(input: Float32Array of batch × inputs): Promise<void>
+Napi::Value Network::Forward(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    Throw(env, "BAD_INPUT", "input must be a Float32Array");
+  Napi::Float32Array a = info[0].As<Napi::Float32Array>();
+  int w, h, c, batch;
+  dn_net_dims(net_, &w, &h, &c, &batch);
+  size_t expected = static_cast<size_t>(dn_input_size(net_)) * static_cast<size_t>(batch);
+  if (a.ElementLength() != expected)
+    Throw(env, "BAD_INPUT", "input has " + std::to_string(a.ElementLength()) + " floats, the network takes " +
+                                std::to_string(expected) + " (batch " + std::to_string(batch) + " × " +
+                                std::to_string(w) + "×" + std::to_string(h) + "×" + std::to_string(c) + ")");
+  std::vector<float> input(a.Data(), a.Data() + a.ElementLength());
+  BeginWork(env);
+  auto *wk = new ForwardWorker(env, this, std::move(input));
+  Napi::Promise p = wk->Promise();
+  wk->Queue();
+  return p;
+}
+
+static float FiniteArg(const Napi::CallbackInfo &info, size_t i, const char *name, float lo, float hi) {
+  if (!info[i].IsNumber()) Throw(info.Env(), "BAD_INPUT", std::string(name) + " must be a number");
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || v < lo || v > hi)
+    Throw(info.Env(), "BAD_INPUT", std::string(name) + " must be within [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<float>(v);
+}
+
+// detect(pixels: Uint8Array (HWC), width, height, channels, letterbox, thresh, hier, nms)
+//   : Promise<{ data: Float32Array, count, classes }>
+Napi::Value Network::Detect(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    Throw(env, "BAD_INPUT", "pixels must be a Uint8Array");
+  Napi::Uint8Array px = info[0].As<Napi::Uint8Array>();
+  DetectParams p{};
+  p.width = static_cast<int>(FiniteArg(info, 1, "width", 1, 1 << 16));
+  p.height = static_cast<int>(FiniteArg(info, 2, "height", 1, 1 << 16));
+  p.channels = static_cast<int>(FiniteArg(info, 3, "channels", 1, 4));
+  if (p.channels == 2) Throw(env, "BAD_INPUT", "channels must be 1, 3 or 4");
+  p.letterbox = info[4].ToBoolean().Value();
+  p.thresh = FiniteArg(info, 5, "thresh", 0, 1);
+  p.hier = FiniteArg(info, 6, "hierThresh", 0, 1);
+  p.nms = FiniteArg(info, 7, "nms", 0, 1);
+  size_t expected = static_cast<size_t>(p.width) * p.height * p.channels;
+  if (px.ElementLength() != expected)
+    Throw(env, "BAD_INPUT", "pixel buffer has " + std::to_string(px.ElementLength()) + " bytes, expected " +
+                                std::to_string(expected) + " (" + std::to_string(p.width) + "×" +
+                                std::to_string(p.height) + "×" + std::to_string(p.channels) + ")");
+  std::vector<unsigned char> pixels(px.Data(), px.Data() + expected);
+  BeginWork(env);
+  auto *w = new DetectWorker(env, this, std::move(pixels), p);
+  Napi::Promise pr = w->Promise();
+  w->Queue();
+  return pr;
+}
+
+Napi::Value Network::Dims(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  int w, h, c, batch;
+  int n = dn_net_dims(net_, &w, &h, &c, &batch);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("width", w);
+  o.Set("height", h);
+  o.Set("channels", c);
+  o.Set("batch", batch);
+  o.Set("inputs", dn_input_size(net_));
+  o.Set("layers", n);
+  return o;
+}
+
+Napi::Value Network::Layers(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  int n = dn_layer_count(net_);
+  Napi::Array arr = Napi::Array::New(env, n);
+  for (int i = 0; i < n; i++) {
+    dn_layer_info li;
+    dn_layer_info_at(net_, i, &li);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("type", li.type);
+    o.Set("w", li.w); o.Set("h", li.h); o.Set("c", li.c);
+    o.Set("outW", li.out_w); o.Set("outH", li.out_h); o.Set("outC", li.out_c);
+    o.Set("n", li.n); o.Set("size", li.size); o.Set("stride", li.stride);
+    o.Set("batch", li.batch); o.Set("outputs", li.outputs);
+    o.Set("classes", li.classes); o.Set("total", li.total);
+    Napi::Array mask = Napi::Array::New(env, li.nmask);
+    for (int k = 0; k < li.nmask; k++) mask.Set(k, li.mask[k]);
+    o.Set("mask", mask);
+    arr.Set(i, o);
+  }
+  return arr;
+}
+
+// output(layerIndex): Float32Array copy of that layer's output from the last forward pass.
+Napi::Value Network::Outputs(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  int n = dn_layer_count(net_);
+  if (!info[0].IsNumber()) Throw(env, "BAD_INPUT", "layer index must be a number");
+  int64_t i = info[0].As<Napi::Number>().Int64Value();
+  if (i < 0 || i >= n) Throw(env, "BAD_INPUT", "layer index " + std::to_string(i) + " out of range [0, " + std::to_string(n) + ")");
+  size_t len = 0;
+  const float *src = dn_layer_output(net_, static_cast<int>(i), &len);
+  Napi::Float32Array out = Napi::Float32Array::New(env, src ? len : 0);
+  if (src && len) std::memcpy(out.Data(), src, len * sizeof(float));
+  return out;
+}
+
+Napi::Value Network::Memory(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  return Napi::Number::New(env, static_cast<double>(externalBytes_));
+}
+
+// dispose(): frees now, or as soon as the in-flight call finishes; never under a running worker.
+Napi::Value Network::Dispose(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (disposed_) return env.Undefined();
+  disposed_ = true;
+  if (busy_.load()) disposeRequested_ = true;
+  else Free(env);
+  return env.Undefined();
+}
+
+Napi::Value Network::IsDisposed(const Napi::CallbackInfo &info) { return Napi::Boolean::New(info.Env(), disposed_); }
+
+}  // namespace dnn

@@ -1,0 +1,177 @@
+/* Darknet calls for the bridge. Each public function runs its Darknet work inside dn_guard_call. */
+#include "ops.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "darknet.h"
+#include "guard.h"
+
+/* network.c, not exported in darknet.h */
+char *get_layer_string(LAYER_TYPE a);
+
+typedef struct {
+  const char *cfg, *weights;
+  network *net;
+} load_ctx;
+
+static void do_load(void *p) {
+  load_ctx *c = p;
+  c->net = parse_network_cfg((char *)c->cfg);
+  if (c->weights) load_weights(c->net, (char *)c->weights);
+}
+
+int dn_load(const char *cfg, const char *weights, dn_network **out, char *err, size_t errlen) {
+  load_ctx c = {cfg, weights, NULL};
+  dn_guard_skip_init(weights != NULL);
+  int rc = dn_guard_call(do_load, &c, err, errlen);
+  dn_guard_skip_init(0);
+  *out = rc == 0 ? c.net : NULL;
+  return rc;
+}
+
+/* free_network() leaves the workspace, yolo masks, LR schedule and counters behind: a few MB per
+ * load/dispose cycle in a long-running process. Free them before handing over. */
+void dn_free_network(dn_network *net) {
+  if (!net) return;
+  for (int i = 0; i < net->n; i++) {
+    layer *l = &net->layers[i];
+    if ((l->type == YOLO || l->type == REGION) && l->mask) { free(l->mask); l->mask = NULL; }
+  }
+  free(net->workspace); net->workspace = NULL;
+  free(net->seen); free(net->t); free(net->cost);
+  free(net->steps); free(net->scales);
+  net->seen = NULL; net->t = NULL; net->cost = NULL; net->steps = NULL; net->scales = NULL;
+  free_network(net);
+}
+
+int dn_input_size(const dn_network *net) { return net->inputs; }
+
+int dn_net_dims(const dn_network *net, int *w, int *h, int *c, int *batch) {
+  *w = net->w; *h = net->h; *c = net->c; *batch = net->batch;
+  return net->n;
+}
+
+int dn_layer_count(const dn_network *net) { return net->n; }
+
+void dn_layer_info_at(const dn_network *net, int i, dn_layer_info *o) {
+  const layer *l = &net->layers[i];
+  memset(o, 0, sizeof *o);
+  strncpy(o->type, get_layer_string(l->type), sizeof o->type - 1);
+  o->w = l->w; o->h = l->h; o->c = l->c;
+  o->out_w = l->out_w; o->out_h = l->out_h; o->out_c = l->out_c;
+  o->n = l->n; o->size = l->size; o->stride = l->stride; o->batch = l->batch;
+  o->outputs = l->outputs; o->classes = l->classes; o->total = l->total;
+  if (l->type == YOLO && l->mask) {
+    o->nmask = l->n < 16 ? l->n : 16;
+    for (int k = 0; k < o->nmask; k++) o->mask[k] = l->mask[k];
+  }
+}
+
+const float *dn_layer_output(const dn_network *net, int i, size_t *len) {
+  const layer *l = &net->layers[i];
+  *len = (size_t)l->outputs * (size_t)l->batch;
+  return l->output;
+}
+
+/* Approximate bytes Darknet holds for this network (what V8 is told through
+ * AdjustExternalMemory): per-layer activations, deltas, parameters and their updates. */
+size_t dn_network_bytes(const dn_network *net) {
+  size_t floats = (size_t)net->inputs * net->batch;
+  size_t ws = 0;
+  for (int i = 0; i < net->n; i++) {
+    const layer *l = &net->layers[i];
+    if (l->type == DROPOUT) continue;
+    floats += 2 * (size_t)l->outputs * l->batch;           /* output, delta */
+    floats += 2 * ((size_t)l->nweights + (size_t)l->nbiases); /* params, updates */
+    if (l->batch_normalize) floats += 2 * (size_t)l->outputs * l->batch + 6 * (size_t)l->out_c;
+    if (l->workspace_size > ws) ws = l->workspace_size;
+  }
+  return floats * sizeof(float) + ws;
+}
+
+/* ---- forward ---- */
+
+typedef struct {
+  network *net;
+  float *input;
+} forward_ctx;
+
+static void do_forward(void *p) {
+  forward_ctx *c = p;
+  network_predict(c->net, c->input);
+}
+
+int dn_forward(dn_network *net, const float *input, size_t len, char *err, size_t errlen) {
+  (void)len; /* checked by the caller against dn_input_size × batch */
+  forward_ctx c = {net, (float *)input};
+  return dn_guard_call(do_forward, &c, err, errlen);
+}
+
+/* ---- detect ---- */
+
+typedef struct {
+  network *net;
+  const unsigned char *pixels;
+  int w, h, c;
+  int letterbox;
+  float thresh, hier, nms;
+  dn_boxes *out;
+} detect_ctx;
+
+/* yolo_num_detections counts `objectness > thresh` but get_yolo_detections skips only
+ * `<= thresh`, so a NaN objectness is written past the end of the detection array (heap
+ * overflow). Non-finite outputs mean corrupt weights anyway: refuse them. */
+static void check_finite_heads(const network *net) {
+  for (int i = 0; i < net->n; i++) {
+    const layer *l = &net->layers[i];
+    if (l->type != YOLO && l->type != REGION && l->type != DETECTION) continue;
+    for (int k = 0; k < l->outputs; k++)
+      if (!isfinite(l->output[k]))
+        dn_guard_fail("network output of layer %d (%s) is not finite: the weights are corrupt or diverged",
+                      i, get_layer_string(l->type));
+  }
+}
+
+static void do_detect(void *p) {
+  detect_ctx *c = p;
+  network *net = c->net;
+  /* Darknet's load_image_color: 3 channels, planar, value/255. Gray is replicated and alpha
+   * dropped, as stb_image does when asked for 3 channels. */
+  image im = make_image(c->w, c->h, 3);
+  size_t plane = (size_t)c->w * c->h;
+  for (int k = 0; k < 3; k++) {
+    int src_k = c->c >= 3 ? k : 0;
+    for (size_t i = 0; i < plane; i++) im.data[k * plane + i] = (float)c->pixels[i * c->c + src_k] / 255.;
+  }
+  image sized = c->letterbox ? letterbox_image(im, net->w, net->h) : resize_image(im, net->w, net->h);
+  network_predict(net, sized.data);
+  free_image(sized);
+  free_image(im);
+  check_finite_heads(net);
+  /* Without letterboxing the boxes are already relative to the whole image: pass the network's
+   * own size so that correct_yolo_boxes' letterbox correction is the identity. */
+  int iw = c->letterbox ? c->w : net->w, ih = c->letterbox ? c->h : net->h;
+  int nboxes = 0;
+  detection *dets = get_network_boxes(net, iw, ih, c->thresh, c->hier, 0, 1, &nboxes);
+  int classes = net->layers[net->n - 1].classes;
+  if (c->nms > 0) do_nms_sort(dets, nboxes, classes, c->nms);
+  size_t stride = 5 + (size_t)classes;
+  float *data = dn_malloc((nboxes ? nboxes : 1) * stride * sizeof(float));
+  for (int i = 0; i < nboxes; i++) {
+    float *row = data + i * stride;
+    row[0] = dets[i].bbox.x; row[1] = dets[i].bbox.y; row[2] = dets[i].bbox.w; row[3] = dets[i].bbox.h;
+    row[4] = dets[i].objectness;
+    memcpy(row + 5, dets[i].prob, classes * sizeof(float));
+  }
+  free_detections(dets, nboxes);
+  c->out->data = data; c->out->count = nboxes; c->out->classes = classes;
+}
+
+int dn_detect(dn_network *net, const unsigned char *pixels, int w, int h, int c, int letterbox,
+              float thresh, float hier, float nms, dn_boxes *out, char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  detect_ctx ctx = {net, pixels, w, h, c, letterbox, thresh, hier, nms, out};
+  return dn_guard_call(do_detect, &ctx, err, errlen);
+}

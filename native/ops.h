@@ -1,0 +1,48 @@
+/* The Darknet operations the bridge needs, each run under the guard. Plain C on both sides so
+ * that network.cc never sees Darknet's structs and no C++ frame lies under a longjmp. */
+#ifndef DN_OPS_H
+#define DN_OPS_H
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct network dn_network;
+
+typedef struct {
+  char type[16]; /* Darknet's own name: convolutional, route, yolo, … */
+  int w, h, c, out_w, out_h, out_c, n, size, stride, batch, outputs, classes, total;
+  int mask[16];  /* yolo: anchor indices (first n) */
+  int nmask;
+} dn_layer_info;
+
+typedef struct {
+  float *data;   /* count × (5 + classes): x, y, w, h (relative), objectness, probs… */
+  int count;
+  int classes;
+} dn_boxes;
+
+/* cfg/weights are file paths; weights may be NULL (random init, for training or tests). */
+int dn_load(const char *cfg, const char *weights, dn_network **out, char *err, size_t errlen);
+void dn_free_network(dn_network *net);
+
+int dn_input_size(const dn_network *net);   /* floats per image */
+int dn_net_dims(const dn_network *net, int *w, int *h, int *c, int *batch);
+int dn_layer_count(const dn_network *net);
+void dn_layer_info_at(const dn_network *net, int i, dn_layer_info *out);
+/* Last forward's output of layer i (all batch items): pointer into the network, and its length. */
+const float *dn_layer_output(const dn_network *net, int i, size_t *len);
+size_t dn_network_bytes(const dn_network *net);
+
+/* Raw forward pass on batch × inputs floats. */
+int dn_forward(dn_network *net, const float *input, size_t len, char *err, size_t errlen);
+
+/* `darknet detector test` for one 8-bit interleaved image (HWC, c = 1, 3 or 4). */
+int dn_detect(dn_network *net, const unsigned char *pixels, int w, int h, int c, int letterbox,
+              float thresh, float hier, float nms, dn_boxes *out, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Builds the native addon with cmake-js (the `install` script). Skips when a usable binary
+// already exists (a prebuild, or an earlier build) unless --force is given.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const force = process.argv.includes('--force');
+const require = createRequire(import.meta.url);
+
+if (!force) {
+  try {
+    require('node-gyp-build')(ROOT);
+    console.log('darknet-node: using existing native binary');
+    process.exit(0);
+  } catch { /* build below */ }
+}
+
+const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
+const args = [cmakeJs, 'compile', '--directory', ROOT, '--out', join(ROOT, 'build')];
+const extra = (process.env.DARKNET_CMAKE_ARGS || '').split(/\s+/).filter(Boolean);
+for (const a of extra) args.push(`--CD${a.replace(/^-D/, '')}`);
+const jobs = process.env.CMAKE_BUILD_PARALLEL_LEVEL || String((await import('node:os')).availableParallelism());
+const r = spawnSync(process.execPath, args, {
+  cwd: ROOT, stdio: 'inherit', env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: jobs },
+});
+if (r.status !== 0) {
+  console.error('\ndarknet-node: native build failed. Needs cmake >= 3.18 and a C/C++ compiler (g++).');
+  process.exit(r.status ?? 1);
+}
+if (!existsSync(join(ROOT, 'build', 'Release', 'darknet.node'))) {
+  console.error('darknet-node: build finished but build/Release/darknet.node is missing');
+  process.exit(1);
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Resolves the directory holding the pinned Darknet source and prints it on stdout
+// (binding.gyp and CMakeLists.txt both ask this script, so the two builds agree).
+//
+// Order: $DARKNET_SRC, the `darknet/` submodule when checked out, `git submodule update --init`,
+// then Debian's source package of the same upstream commit (machines without a git host).
+// The Debian copy is unpacked under .cache/ (ignored; cmake-js wipes build/ on a failed build),
+// never into tracked files, never into darknet/.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const PINNED_COMMIT = 'f6afaabcdf85f77e7aff2ec55c020c0e297c77f9';
+// Debian's orig tarball of upstream 61c9d02e, whose src/, include/ and Makefile equal PINNED_COMMIT's.
+export const DEBIAN_VERSION = '0.0.0+git20180914.61c9d02e';
+export const DEBIAN_ORIG_SHA256 = 'ec536ae11853846aab96183d8ec18730a46cce71f7d935768d235029329f9e93';
+
+const log = (msg) => process.stderr.write(`darknet-source: ${msg}\n`);
+const isSource = (dir) => existsSync(join(dir, 'src', 'parser.c')) && existsSync(join(dir, 'include', 'darknet.h'));
+
+function fail(msg) {
+  process.stderr.write(`\ndarknet-source: ERROR: ${msg}\n\n`);
+  process.exit(1);
+}
+
+function trySubmodule() {
+  if (!existsSync(join(ROOT, '.git'))) return false;
+  log('darknet/ is empty; trying `git submodule update --init darknet`');
+  const r = spawnSync('git', ['submodule', 'update', '--init', 'darknet'], {
+    cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
+  if (r.status === 0 && isSource(join(ROOT, 'darknet'))) return true;
+  log(`submodule clone failed (${String(r.stderr || '').trim().split('\n').pop() || 'no git host'})`);
+  return false;
+}
+
+// deb-src entries derived from the machine's own apt sources (both one-line and deb822 formats),
+// written to a private apt configuration so the system's apt state is never touched.
+function debSrcSources() {
+  const out = [];
+  const oneLine = ['/etc/apt/sources.list'];
+  const d = '/etc/apt/sources.list.d';
+  const parts = existsSync(d) ? readdirSync(d).map((f) => join(d, f)) : [];
+  for (const f of [...oneLine, ...parts.filter((p) => p.endsWith('.list'))]) {
+    if (!existsSync(f)) continue;
+    for (const line of readFileSync(f, 'utf8').split('\n')) {
+      if (/^\s*deb\s/.test(line) && /debian/.test(line)) out.push({ kind: 'list', text: line.replace(/^\s*deb\s/, 'deb-src ') });
+    }
+  }
+  for (const f of parts.filter((p) => p.endsWith('.sources'))) {
+    for (const stanza of readFileSync(f, 'utf8').split(/\n\s*\n/)) {
+      if (!/^Types:.*\bdeb\b/m.test(stanza) || !/^URIs:.*debian/m.test(stanza)) continue;
+      if (/^Enabled:\s*no/mi.test(stanza)) continue;
+      out.push({ kind: 'sources', text: stanza.replace(/^Types:.*$/m, 'Types: deb-src').trim() });
+    }
+  }
+  return out;
+}
+
+function fromDebian() {
+  const base = join(ROOT, '.cache', 'darknet-debian');
+  const srcDir = join(base, 'darknet');
+  const stamp = join(base, 'VERIFIED');
+  if (isSource(srcDir) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === DEBIAN_ORIG_SHA256) return srcDir;
+  if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    fail('darknet/ is empty, the submodule cannot be cloned and apt-get is not available.\n' +
+      '  Fix one of: `git submodule update --init` with network access to github.com,\n' +
+      `  or set DARKNET_SRC to a checkout of pjreddie/darknet at ${PINNED_COMMIT}.`);
+  }
+  log(`falling back to Debian's source package darknet ${DEBIAN_VERSION}`);
+  rmSync(base, { recursive: true, force: true });
+  const apt = join(base, 'apt');
+  for (const p of ['lists/partial', 'cache/archives/partial', 'sources.list.d', 'dl']) mkdirSync(join(apt, p), { recursive: true });
+  const entries = debSrcSources();
+  if (!entries.length) fail('no Debian apt source found in /etc/apt to derive a deb-src line from.');
+  const lists = entries.filter((e) => e.kind === 'list').map((e) => e.text);
+  const stanzas = entries.filter((e) => e.kind === 'sources').map((e) => e.text);
+  if (lists.length) writeFileSync(join(apt, 'sources.list.d', 'darknet-src.list'), lists.join('\n') + '\n');
+  if (stanzas.length) writeFileSync(join(apt, 'sources.list.d', 'darknet-src.sources'), stanzas.join('\n\n') + '\n');
+  const opts = [
+    '-o', 'Dir::Etc::SourceList=/dev/null', '-o', `Dir::Etc::SourceParts=${join(apt, 'sources.list.d')}`,
+    '-o', `Dir::State::Lists=${join(apt, 'lists')}`, '-o', `Dir::Cache=${join(apt, 'cache')}`,
+    '-o', 'Debug::NoLocking=1', '-o', 'APT::Sandbox::User=root', '-qq',
+  ];
+  const run = (args, cwd) => {
+    const r = spawnSync('apt-get', [...opts, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    if (r.status !== 0) fail(`apt-get ${args.join(' ')} failed:\n${String(r.stderr)}\n` +
+      '  Set DARKNET_SRC to a darknet checkout, or run `git submodule update --init` where github.com is reachable.');
+  };
+  run(['update']);
+  run(['source', '--download-only', `darknet=${DEBIAN_VERSION}-2`], join(apt, 'dl'));
+  const tarball = readdirSync(join(apt, 'dl')).find((f) => f.startsWith(`darknet_${DEBIAN_VERSION}.orig.tar`));
+  if (!tarball) fail(`apt-get source gave no orig tarball for darknet ${DEBIAN_VERSION}.`);
+  const tarPath = join(apt, 'dl', tarball);
+  const sha = createHash('sha256').update(readFileSync(tarPath)).digest('hex');
+  if (sha !== DEBIAN_ORIG_SHA256) {
+    fail(`${tarball} has sha256 ${sha}, expected ${DEBIAN_ORIG_SHA256}.\n` +
+      '  Refusing to build an unverified Darknet. Use the git submodule or set DARKNET_SRC.');
+  }
+  // The orig tarball is upstream's tree as-is; Debian's own patches (debian.tar) are not applied.
+  execFileSync('tar', ['-xf', tarPath, '-C', base]);
+  if (!isSource(srcDir)) fail(`${tarball} did not unpack to a darknet source tree.`);
+  writeFileSync(stamp, DEBIAN_ORIG_SHA256 + '\n');
+  rmSync(apt, { recursive: true, force: true });
+  log(`verified sha256 ${sha}; source at ${srcDir}`);
+  return srcDir;
+}
+
+export function resolveDarknetSource() {
+  if (process.env.DARKNET_SRC) {
+    const dir = resolve(process.env.DARKNET_SRC);
+    if (!isSource(dir)) fail(`DARKNET_SRC=${dir} does not hold src/parser.c and include/darknet.h.`);
+    return dir;
+  }
+  const sub = join(ROOT, 'darknet');
+  if (isSource(sub)) return sub;
+  if (trySubmodule()) return sub;
+  return fromDebian();
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.stdout.write(resolveDarknetSource());
+}
