@@ -1,0 +1,252 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { parseCfg } from './cfg/parse.js';
+import { serializeCfg } from './cfg/serialize.js';
+import { canonicalType, setOption, type Cfg } from './cfg/types.js';
+import { validateCfg, type NetworkShape } from './cfg/validate.js';
+import { COCO_NAMES } from './coco-names.js';
+import { toDetections, type Detection } from './detections.js';
+import { callSite, DarknetError, fromNative, withCallSite } from './errors.js';
+import { ioError } from './files.js';
+import { toPixels, type ImageInput } from './input.js';
+import { networkInfo, type NetworkInfo } from './info.js';
+import { SerialQueue } from './lock.js';
+import { native, type NativeNetwork } from './native.js';
+import { checkWeights, type WeightsHeader } from './weights.js';
+
+export interface LoadOptions {
+  /** path of the Darknet .cfg */
+  cfg: string;
+  /** path of the .weights; `null` keeps Darknet's random initialisation (tests, training) */
+  weights: string | null;
+  /** class names: a .names file path (one per line) or an array; COCO's for 80-class models */
+  names?: string | readonly string[];
+  /** images per forward pass (default 1); the cfg's training batch/subdivisions are replaced */
+  batch?: number;
+  /** network input size, overriding the cfg's (YOLOv3 runs at 320, 416 or 608) */
+  width?: number;
+  height?: number;
+  /** refuse networks whose estimated memory exceeds this many bytes (default 16 GiB) */
+  maxBytes?: number;
+}
+
+export interface DetectOptions {
+  /** minimum probability to report (default 0.5, as `darknet detector test`) */
+  thresh?: number;
+  /** hierarchical threshold for [region] trees (default 0.5) */
+  hierThresh?: number;
+  /** NMS IoU threshold; 0 disables NMS (default 0.45) */
+  nms?: number;
+  /** keep aspect ratio and pad with grey, as Darknet does (default true); false stretches */
+  letterbox?: boolean;
+  /** refuse encoded images with more pixels than this (default 16383²) */
+  maxPixels?: number;
+}
+
+export interface YoloOutput {
+  layer: number;
+  width: number;
+  height: number;
+  channels: number;
+  /** the layer's raw output for every batch item (batch × channels × height × width) */
+  data: Float32Array;
+}
+
+const DEFAULTS = { thresh: 0.5, hierThresh: 0.5, nms: 0.45, letterbox: true } as const;
+
+function checkUnit(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new DarknetError('BAD_INPUT', `${name} must be a number in [0, 1], got ${typeof v === 'number' ? v : typeof v}`);
+  }
+  return v;
+}
+
+function checkSide(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 32 || v > 8192 || v % 32 !== 0) {
+    throw new DarknetError('BAD_INPUT', `${name} must be a multiple of 32 in [32, 8192], got ${String(v)}`);
+  }
+  return v;
+}
+
+function netSection(cfg: Cfg) {
+  const s = cfg.sections[0];
+  if (!s || canonicalType(s.type) !== 'net') throw new DarknetError('CFG_INVALID', 'the first section must be [net]', cfg.file ? { file: cfg.file } : {});
+  return s;
+}
+
+async function readNames(names: LoadOptions['names'], classes: number): Promise<string[]> {
+  if (names === undefined) return classes === 80 ? [...COCO_NAMES] : [];
+  if (typeof names === 'string') {
+    try {
+      return (await readFile(names, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    } catch (e) {
+      throw ioError(e, names, 'names');
+    }
+  }
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new DarknetError('BAD_INPUT', 'names must be a file path or an array of strings');
+  return [...names];
+}
+
+/** A loaded Darknet network with its detection defaults. Create with `Detector.load()`. */
+export class Detector {
+  readonly shape: NetworkShape;
+  readonly names: readonly string[];
+  /** the weights header, or null for a randomly initialised network */
+  readonly weightsHeader: WeightsHeader | null;
+  private readonly net: NativeNetwork;
+  private readonly queue = new SerialQueue();
+  private disposedFlag = false;
+
+  private constructor(net: NativeNetwork, shape: NetworkShape, names: string[], header: WeightsHeader | null) {
+    this.net = net;
+    this.shape = shape;
+    this.names = Object.freeze(names);
+    this.weightsHeader = header;
+  }
+
+  static async load(options: LoadOptions): Promise<Detector> {
+    const site = callSite();
+    try {
+      return await Detector.loadImpl(options);
+    } catch (e) {
+      throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
+    }
+  }
+
+  private static async loadImpl(options: LoadOptions): Promise<Detector> {
+    if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', 'Detector.load needs an options object { cfg, weights }');
+    const { cfg: cfgPath, weights } = options;
+    if (typeof cfgPath !== 'string' || !cfgPath) throw new DarknetError('BAD_INPUT', 'cfg must be a file path');
+    if (weights !== null && (typeof weights !== 'string' || !weights)) throw new DarknetError('BAD_INPUT', 'weights must be a file path, or null for random initialisation');
+    const batch = options.batch ?? 1;
+    if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new DarknetError('BAD_INPUT', `batch must be an integer in [1, 1024], got ${String(batch)}`);
+    const width = checkSide('width', options.width);
+    const height = checkSide('height', options.height);
+
+    let text: string;
+    try {
+      text = await readFile(cfgPath, 'utf8');
+    } catch (e) {
+      throw ioError(e, cfgPath, 'cfg');
+    }
+    const cfg = parseCfg(text, { file: cfgPath });
+    const net = netSection(cfg);
+    // Inference runs `batch` images per pass: the cfg's training batch/subdivisions would size
+    // every buffer for the training mini-batch (yolov3.cfg: 64/16 → 4 images).
+    setOption(net, 'batch', batch);
+    setOption(net, 'subdivisions', 1);
+    if (width) setOption(net, 'width', width);
+    if (height) setOption(net, 'height', height);
+    const shape = validateCfg(cfg, options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes });
+    if (!shape.heads.length) throw new DarknetError('CFG_UNSUPPORTED', 'the network has no [yolo] or [region] layer: it is not a detector', { file: cfgPath });
+    const header = weights === null ? null : await checkWeights(weights, shape, basename(cfgPath));
+    const names = await readNames(options.names, shape.classes);
+
+    const dir = await mkdtemp(join(tmpdir(), 'darknet-node-'));
+    const tmpCfg = join(dir, basename(cfgPath).replace(/[^\w.-]/g, '_') || 'network.cfg');
+    const nativeNet = new (native().Network)();
+    try {
+      await writeFile(tmpCfg, serializeCfg(cfg));
+      await nativeNet.load(tmpCfg, weights);
+    } catch (e) {
+      const err = fromNative(e, cfgPath);
+      throw new DarknetError(err.code, err.message.split(tmpCfg).join(cfgPath).replace(`${cfgPath}: `, ''), { file: cfgPath, cause: e });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return new Detector(nativeNet, shape, names, header);
+  }
+
+  /** Network input width and height, and images per forward pass. */
+  get width(): number { return this.shape.width; }
+  get height(): number { return this.shape.height; }
+  get batch(): number { return this.shape.batch; }
+  get disposed(): boolean { return this.disposedFlag; }
+
+  /** Runs `darknet detector test`'s pipeline on one image and returns its detections. */
+  async detect(input: ImageInput, options: DetectOptions = {}): Promise<Detection[]> {
+    const site = callSite();
+    try {
+      this.assertUsable();
+      if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', 'options must be an object');
+      const thresh = checkUnit('thresh', options.thresh ?? DEFAULTS.thresh);
+      const hier = checkUnit('hierThresh', options.hierThresh ?? DEFAULTS.hierThresh);
+      const nms = checkUnit('nms', options.nms ?? DEFAULTS.nms);
+      const letterbox = options.letterbox ?? DEFAULTS.letterbox;
+      if (typeof letterbox !== 'boolean') throw new DarknetError('BAD_INPUT', 'letterbox must be a boolean');
+      const px = await toPixels(input, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
+      const boxes = await this.exclusive(() => this.net.detect(px.data, px.width, px.height, px.channels, letterbox, thresh, hier, nms));
+      return toDetections(boxes, px.width, px.height, thresh, this.names);
+    } catch (e) {
+      throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
+    }
+  }
+
+  /** Runs the network on `batch × width × height × 3` floats (planar RGB in [0, 1]) and returns the YOLO layers' raw outputs. */
+  async forward(input: Float32Array): Promise<YoloOutput[]> {
+    const site = callSite();
+    try {
+      this.assertUsable();
+      if (!(input instanceof Float32Array)) throw new DarknetError('BAD_INPUT', 'input must be a Float32Array');
+      return await this.exclusive(async () => {
+        await this.net.forward(input);
+        return this.readOutputs();
+      });
+    } catch (e) {
+      throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
+    }
+  }
+
+  /** The YOLO/region layers' raw outputs from the last detect() or forward(). */
+  async outputs(): Promise<YoloOutput[]> {
+    this.assertUsable();
+    return this.exclusive(async () => this.readOutputs());
+  }
+
+  /** Layer table (as Darknet prints it) and YOLO heads. */
+  info(): NetworkInfo {
+    return networkInfo(this.shape);
+  }
+
+  /** Bytes of native memory held by the network (also reported to V8). */
+  memory(): number {
+    this.assertUsable();
+    return this.net.memory();
+  }
+
+  /** Frees the native network now, or as soon as a call in flight finishes. Idempotent. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    this.net.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.disposedFlag = true;
+    await this.queue.idle();
+    this.net.dispose();
+  }
+
+  private readOutputs(): YoloOutput[] {
+    return this.shape.heads.map((h) => ({
+      layer: h.layer, width: h.grid[0], height: h.grid[1], channels: h.channels, data: this.net.output(h.layer),
+    }));
+  }
+
+  private assertUsable(): void {
+    if (this.disposedFlag) throw new DarknetError('DISPOSED', 'the detector has been disposed');
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      this.assertUsable(); // disposed while this call waited its turn
+      return task();
+    });
+  }
+}

@@ -1,0 +1,63 @@
+/** Every failure the library reports, from TypeScript checks or from the native bridge. */
+export type DarknetErrorCode =
+  | 'ENOENT' // a file does not exist
+  | 'EIO' // a file exists but cannot be read
+  | 'CFG_PARSE' // .cfg syntax: option before a section, line without `=`, empty value
+  | 'CFG_INVALID' // .cfg semantics: bad value, out-of-range index, shape mismatch, too large
+  | 'CFG_UNSUPPORTED' // a section or option this build does not run
+  | 'WEIGHTS_HEADER' // .weights header missing or malformed
+  | 'WEIGHTS_SIZE' // .weights byte count does not match the cfg
+  | 'IMAGE_DECODE' // encoded image bytes could not be decoded
+  | 'BAD_INPUT' // wrong argument or option type/range, pixel buffer of the wrong length
+  | 'DISPOSED' // used after dispose()
+  | 'BUSY' // concurrent native use (prevented by the TS queue; a bug if seen)
+  | 'NOT_LOADED'
+  | 'DARKNET' // Darknet itself failed (exit/assert/error trapped by the native guard)
+  | 'NATIVE' // any other native failure
+  | 'NATIVE_MISSING'; // the compiled addon is not found
+
+export class DarknetError extends Error {
+  override readonly name = 'DarknetError';
+  readonly code: DarknetErrorCode;
+  /** The file the error is about, when there is one. */
+  readonly file?: string;
+  /** 1-based line in `file` (cfg errors). */
+  readonly line?: number;
+
+  constructor(code: DarknetErrorCode, message: string, opts: { file?: string; line?: number; cause?: unknown } = {}) {
+    const where = opts.file ? `${opts.file}${opts.line ? `:${opts.line}` : ''}: ` : '';
+    super(`${where}${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    if (opts.file !== undefined) this.file = opts.file;
+    if (opts.line !== undefined) this.line = opts.line;
+  }
+}
+
+const NATIVE_CODES = new Set<string>(['BAD_INPUT', 'DISPOSED', 'BUSY', 'NOT_LOADED', 'DARKNET', 'NATIVE']);
+
+/** Turns an error thrown by the native binding into a DarknetError (keeping its code). */
+export function fromNative(err: unknown, file?: string): DarknetError {
+  if (err instanceof DarknetError) return err;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' && NATIVE_CODES.has(e.code) ? (e.code as DarknetErrorCode) : 'NATIVE';
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return new DarknetError(code, message, file === undefined ? { cause: err } : { file, cause: err });
+}
+
+/**
+ * Captures the caller's stack before an await so that an error raised later (on a worker
+ * thread, after the await) points at the user's call site, as sharp does.
+ */
+export function callSite(): Error {
+  const holder = new Error();
+  Error.captureStackTrace?.(holder, callSite);
+  return holder;
+}
+
+export function withCallSite<E extends Error>(err: E, site: Error): E {
+  if (site.stack) {
+    const frames = site.stack.split('\n').slice(1).join('\n');
+    err.stack = `${err.name}: ${err.message}\n${frames}`;
+  }
+  return err;
+}

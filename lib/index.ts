@@ -1,0 +1,20 @@
+export { Detector } from './detector.js';
+export type { LoadOptions, DetectOptions, YoloOutput } from './detector.js';
+export type { Detection, Box } from './detections.js';
+export type { ImageInput, RawImage } from './input.js';
+export { DarknetError } from './errors.js';
+export type { DarknetErrorCode } from './errors.js';
+export * from './cfg/index.js';
+export { readWeightsHeader, parseWeightsHeader, checkWeights, expectedWeightsBytes } from './weights.js';
+export type { WeightsHeader } from './weights.js';
+export { networkInfo, formatLayerTable } from './info.js';
+export type { NetworkInfo, LayerInfo, HeadInfo } from './info.js';
+export { writeRandomWeights } from './random-weights.js';
+export type { RandomWeightsOptions } from './random-weights.js';
+export { COCO_NAMES } from './coco-names.js';
+import { native, type NativeCapabilities } from './native.js';
+
+/** What the loaded binary was built with. */
+export function capabilities(): NativeCapabilities {
+  return native().capabilities();
+}

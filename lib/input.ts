@@ -1,0 +1,88 @@
+import { stat } from 'node:fs/promises';
+import { DarknetError } from './errors.js';
+import { ioError } from './files.js';
+
+/** Interleaved 8-bit pixels (HWC), as sharp's `raw()` output or a canvas ImageData. */
+export interface RawImage {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+  /** 1 (gray), 3 (RGB) or 4 (RGBA; alpha is ignored as Darknet's loader does) */
+  channels: 1 | 3 | 4;
+}
+
+/** A file path, encoded image bytes (JPEG, PNG, WebP, …), or raw pixels. */
+export type ImageInput = string | Uint8Array | RawImage;
+
+export interface DecodeOptions {
+  /** Refuse encoded images with more pixels than this before decoding them (default 268,402,689 = 16383²). */
+  maxPixels?: number;
+}
+
+export interface Pixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+}
+
+const DEFAULT_MAX_PIXELS = 16383 * 16383;
+
+type Sharp = typeof import('sharp').default;
+let sharpModule: Promise<Sharp> | undefined;
+// Loaded on first use: raw-pixel callers never pay for libvips.
+const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
+
+function isRaw(x: unknown): x is RawImage {
+  return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && 'data' in x && 'width' in x && 'height' in x;
+}
+
+function checkRaw(img: RawImage): Pixels {
+  const { data, width, height, channels } = img;
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    throw new DarknetError('BAD_INPUT', 'raw image data must be a Uint8Array, Uint8ClampedArray or Buffer');
+  }
+  for (const [k, v] of [['width', width], ['height', height]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new DarknetError('BAD_INPUT', `raw image ${k} must be an integer in [1, 65535], got ${String(v)}`);
+  }
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new DarknetError('BAD_INPUT', `raw image channels must be 1, 3 or 4, got ${String(channels)}`);
+  const expected = width * height * channels;
+  if (data.length !== expected) {
+    throw new DarknetError('BAD_INPUT', `raw image data has ${data.length} bytes, expected ${expected} (${width}×${height}×${channels})`);
+  }
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return { data: bytes, width, height, channels };
+}
+
+/** Decodes any accepted input to 8-bit RGB (or passes raw pixels through after checking them). */
+export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Promise<Pixels> {
+  if (isRaw(input)) return checkRaw(input);
+  const file = typeof input === 'string' ? input : undefined;
+  if (typeof input === 'string') {
+    try {
+      const st = await stat(input);
+      if (!st.isFile()) throw new DarknetError('EIO', 'image path is not a file', { file: input });
+    } catch (e) {
+      throw e instanceof DarknetError ? e : ioError(e, input, 'image');
+    }
+  } else if (!(input instanceof Uint8Array)) {
+    throw new DarknetError('BAD_INPUT', 'image must be a file path, encoded image bytes (Buffer/Uint8Array) or { data, width, height, channels }');
+  } else if (input.length === 0) {
+    throw new DarknetError('IMAGE_DECODE', 'empty image buffer');
+  }
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new DarknetError('BAD_INPUT', 'maxPixels must be a positive integer');
+  const sharp = await loadSharp();
+  try {
+    // No EXIF auto-rotation and no resizing: Darknet's loader sees the stored pixels as they are.
+    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoder returned ${info.channels} channels`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
+  } catch (e) {
+    throw new DarknetError('IMAGE_DECODE', `cannot decode image: ${(e as Error).message}`, { ...(file ? { file } : {}), cause: e });
+  }
+}

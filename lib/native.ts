@@ -1,0 +1,70 @@
+/**
+ * The native module's whole shape, in one place (as node-llama-cpp's AddonTypes.ts), and its
+ * loader. Only lib/detector.ts talks to it.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DarknetError } from './errors.js';
+
+export interface NativeLayer {
+  type: string;
+  w: number; h: number; c: number;
+  outW: number; outH: number; outC: number;
+  n: number; size: number; stride: number; batch: number; outputs: number;
+  classes: number; total: number; mask: number[];
+}
+
+export interface NativeDims {
+  width: number; height: number; channels: number; batch: number; inputs: number; layers: number;
+}
+
+export interface NativeBoxes {
+  /** count × (5 + classes): cx, cy, w, h (relative), objectness, per-class probabilities */
+  data: Float32Array;
+  count: number;
+  classes: number;
+}
+
+export interface NativeNetwork {
+  load(cfgPath: string, weightsPath: string | null): Promise<void>;
+  forward(input: Float32Array): Promise<void>;
+  detect(pixels: Uint8Array, width: number, height: number, channels: number, letterbox: boolean,
+    thresh: number, hier: number, nms: number): Promise<NativeBoxes>;
+  dims(): NativeDims;
+  layers(): NativeLayer[];
+  output(layer: number): Float32Array;
+  memory(): number;
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+export interface NativeCapabilities {
+  cuda: boolean;
+  cudnn: boolean;
+  openmp: boolean;
+  darknetCommit: string;
+  darknetSource: string;
+}
+
+export interface NativeAddon {
+  Network: new () => NativeNetwork;
+  capabilities(): NativeCapabilities;
+}
+
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+let cached: NativeAddon | undefined;
+
+export function native(): NativeAddon {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  try {
+    cached = (require('node-gyp-build') as (dir: string) => NativeAddon)(PACKAGE_ROOT);
+  } catch (e) {
+    throw new DarknetError('NATIVE_MISSING',
+      'no compiled darknet-node binary was found for this platform. Build it from source with ' +
+      '`npm run build:native` in the package directory (needs cmake and g++).', { cause: e });
+  }
+  return cached;
+}
