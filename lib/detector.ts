@@ -176,7 +176,9 @@ export class Detector {
       const nms = checkUnit('nms', options.nms ?? DEFAULTS.nms);
       const letterbox = options.letterbox ?? DEFAULTS.letterbox;
       if (typeof letterbox !== 'boolean') throw new DarknetError('BAD_INPUT', 'letterbox must be a boolean');
-      const px = await toPixels(input, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
+      const { maxPixels } = options;
+      if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels < 1)) throw new DarknetError('BAD_INPUT', 'maxPixels must be a positive integer');
+      const px = await toPixels(input, maxPixels === undefined ? {} : { maxPixels });
       const boxes = await this.exclusive(() => this.net.detect(px.data, px.width, px.height, px.channels, letterbox, thresh, hier, nms));
       return toDetections(boxes, px.width, px.height, thresh, this.names);
     } catch (e) {

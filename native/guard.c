@@ -186,7 +186,8 @@ void dn_guard_skip_init(int on) { tl_skip_init = on; }
 
 static void out_of_memory(size_t n) __attribute__((noreturn));
 static void out_of_memory(size_t n) {
-  snprintf(tl_reason, sizeof tl_reason, "out of memory allocating %zu bytes", n);
+  if (n == SIZE_MAX) snprintf(tl_reason, sizeof tl_reason, "allocation size overflows (a dimension is too large)");
+  else snprintf(tl_reason, sizeof tl_reason, "out of memory allocating %zu bytes", n);
   raise_failure();
 }
 
@@ -199,6 +200,8 @@ void *dn_malloc(size_t n) {
 
 void *dn_calloc(size_t n, size_t size) {
   if (size && n > SIZE_MAX / size) out_of_memory(SIZE_MAX);
+  /* Darknet computes sizes in int; an overflowed negative count arrives here as a huge size_t. */
+  if (n > (SIZE_MAX >> 1) || size > (SIZE_MAX >> 1)) out_of_memory(SIZE_MAX);
   void *p = calloc(n, size);
   if (!p && n && size) out_of_memory(n * size);
   if (p && tl_env) set_add(&tl_allocs, p);
