@@ -98,6 +98,8 @@ export class Detector {
   private readonly net: NativeNetwork;
   private readonly queue = new SerialQueue();
   private disposedFlag = false;
+  /** set by dispose() and asyncDispose(): no new calls; queued ones still run unless disposed */
+  private closing = false;
 
   private constructor(net: NativeNetwork, shape: NetworkShape, names: string[], header: WeightsHeader | null) {
     this.net = net;
@@ -163,7 +165,7 @@ export class Detector {
   get width(): number { return this.shape.width; }
   get height(): number { return this.shape.height; }
   get batch(): number { return this.shape.batch; }
-  get disposed(): boolean { return this.disposedFlag; }
+  get disposed(): boolean { return this.closing; }
 
   /** Runs `darknet detector test`'s pipeline on one image and returns its detections. */
   async detect(input: ImageInput, options: DetectOptions = {}): Promise<Detection[]> {
@@ -220,6 +222,7 @@ export class Detector {
 
   /** Frees the native network now, or as soon as a call in flight finishes. Idempotent. */
   dispose(): void {
+    this.closing = true;
     if (this.disposedFlag) return;
     this.disposedFlag = true;
     this.net.dispose();
@@ -229,10 +232,11 @@ export class Detector {
     this.dispose();
   }
 
+  /** Lets calls already made finish, then disposes. */
   async [Symbol.asyncDispose](): Promise<void> {
-    this.disposedFlag = true;
+    this.closing = true;
     await this.queue.idle();
-    this.net.dispose();
+    this.dispose();
   }
 
   private readOutputs(): YoloOutput[] {
@@ -242,12 +246,13 @@ export class Detector {
   }
 
   private assertUsable(): void {
-    if (this.disposedFlag) throw new DarknetError('DISPOSED', 'the detector has been disposed');
+    if (this.closing) throw new DarknetError('DISPOSED', 'the detector has been disposed');
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
-      this.assertUsable(); // disposed while this call waited its turn
+      // disposed while this call waited its turn
+      if (this.disposedFlag) throw new DarknetError('DISPOSED', 'the detector has been disposed');
       return task();
     });
   }

@@ -8,8 +8,39 @@
 #include "darknet.h"
 #include "guard.h"
 
-/* network.c, not exported in darknet.h */
-char *get_layer_string(LAYER_TYPE a);
+/* Darknet's layer_name() misses upsample, l2norm, logistic, … ("none"): name them all. */
+static const char *layer_name(LAYER_TYPE t) {
+  switch (t) {
+    case CONVOLUTIONAL: return "convolutional";
+    case DECONVOLUTIONAL: return "deconvolutional";
+    case CONNECTED: return "connected";
+    case MAXPOOL: return "maxpool";
+    case SOFTMAX: return "softmax";
+    case DETECTION: return "detection";
+    case DROPOUT: return "dropout";
+    case CROP: return "crop";
+    case ROUTE: return "route";
+    case COST: return "cost";
+    case NORMALIZATION: return "normalization";
+    case AVGPOOL: return "avgpool";
+    case LOCAL: return "local";
+    case SHORTCUT: return "shortcut";
+    case ACTIVE: return "activation";
+    case RNN: return "rnn";
+    case GRU: return "gru";
+    case LSTM: return "lstm";
+    case CRNN: return "crnn";
+    case BATCHNORM: return "batchnorm";
+    case REGION: return "region";
+    case YOLO: return "yolo";
+    case ISEG: return "iseg";
+    case REORG: return "reorg";
+    case UPSAMPLE: return "upsample";
+    case LOGXENT: return "logistic";
+    case L2NORM: return "l2norm";
+    default: return "none";
+  }
+}
 
 typedef struct {
   const char *cfg, *weights;
@@ -58,7 +89,7 @@ int dn_layer_count(const dn_network *net) { return net->n; }
 void dn_layer_info_at(const dn_network *net, int i, dn_layer_info *o) {
   const layer *l = &net->layers[i];
   memset(o, 0, sizeof *o);
-  strncpy(o->type, get_layer_string(l->type), sizeof o->type - 1);
+  strncpy(o->type, layer_name(l->type), sizeof o->type - 1);
   o->w = l->w; o->h = l->h; o->c = l->c;
   o->out_w = l->out_w; o->out_h = l->out_h; o->out_c = l->out_c;
   o->n = l->n; o->size = l->size; o->stride = l->stride; o->batch = l->batch;
@@ -130,7 +161,7 @@ static void check_finite_heads(const network *net) {
     for (int k = 0; k < l->outputs; k++)
       if (!isfinite(l->output[k]))
         dn_guard_fail("network output of layer %d (%s) is not finite: the weights are corrupt or diverged",
-                      i, get_layer_string(l->type));
+                      i, layer_name(l->type));
   }
 }
 

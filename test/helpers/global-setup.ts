@@ -1,7 +1,11 @@
-import { ensureHarness, ensureImages, ensureModel } from './fixtures.js';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureHarness, ensureImages, ensureModel, ROOT } from './fixtures.js';
 
 export default async function setup(): Promise<void> {
   const t = Date.now();
+  // Worker-thread and child-process tests run plain Node on the compiled dist/: keep it current.
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
   await ensureImages();
   for (const m of ['tiny', 'yolov3', 'spp'] as const) await ensureModel(m);
   ensureHarness();
