@@ -9,7 +9,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -110,6 +110,19 @@ function fromDebian() {
   return srcDir;
 }
 
+// Darknet's library objects as upstream's Makefile lists them (OBJ), minus utils.c (compiled via
+// native/compat/utils_tu.c), image_opencv.cpp (OpenCV builds only) and demo.c (webcam demo).
+// The one list both build files use.
+export const DARKNET_OBJECTS = [
+  'gemm', 'cuda', 'deconvolutional_layer', 'convolutional_layer', 'list', 'image', 'activations',
+  'im2col', 'col2im', 'blas', 'crop_layer', 'dropout_layer', 'maxpool_layer', 'softmax_layer',
+  'data', 'matrix', 'network', 'connected_layer', 'cost_layer', 'parser', 'option_list',
+  'detection_layer', 'route_layer', 'upsample_layer', 'box', 'normalization_layer',
+  'avgpool_layer', 'layer', 'local_layer', 'shortcut_layer', 'logistic_layer',
+  'activation_layer', 'rnn_layer', 'gru_layer', 'crnn_layer', 'batchnorm_layer',
+  'region_layer', 'reorg_layer', 'tree', 'lstm_layer', 'l2norm_layer', 'yolo_layer', 'iseg_layer',
+];
+
 export function resolveDarknetSource() {
   if (process.env.DARKNET_SRC) {
     const dir = resolve(process.env.DARKNET_SRC);
@@ -123,5 +136,13 @@ export function resolveDarknetSource() {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.stdout.write(resolveDarknetSource());
+  const dir = resolveDarknetSource();
+  // --list: the C files to compile, one per line (CMake) or space-separated (--list=gyp).
+  const list = process.argv.find((a) => a.startsWith('--list'));
+  if (!list) process.stdout.write(dir);
+  else {
+    const gyp = list === '--list=gyp'; // gyp wants paths relative to binding.gyp
+    const files = DARKNET_OBJECTS.map((o) => join(gyp ? relative(ROOT, dir) : dir, 'src', `${o}.c`));
+    process.stdout.write(files.join(gyp ? ' ' : '\n'));
+  }
 }

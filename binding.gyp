@@ -1,0 +1,59 @@
+# Plain node-gyp CPU build of the same addon CMakeLists.txt builds (used for portable prebuilds).
+# The Darknet sources come from scripts/darknet-source.mjs: the submodule, or the sha256-verified
+# Debian copy. See native/guard.h for why Darknet is compiled through native/compat.
+{
+  "variables": {
+    "darknet_src": "<!(node scripts/darknet-source.mjs)",
+  },
+  "targets": [
+    {
+      "target_name": "darknet_core",
+      "type": "static_library",
+      "sources": [
+        "<!@(node scripts/darknet-source.mjs --list=gyp)",
+        "native/compat/utils_tu.c",
+      ],
+      "include_dirs": [
+        "native/compat/include",
+        "<(darknet_src)/include",
+        "<(darknet_src)/src",
+      ],
+      # Darknet relies on its asserts (the guard turns them into errors): no NDEBUG here.
+      "defines!": ["NDEBUG"],
+      "cflags": ["-include", "<(module_root_dir)/native/compat/prelude.h", "-O3", "-ffp-contract=off", "-fopenmp", "-fPIC", "-w", "-fvisibility=hidden"],
+      "cflags!": ["-O2", "-O0"],
+      "direct_dependent_settings": {
+        "include_dirs": ["<(darknet_src)/include"],
+      },
+    },
+    {
+      "target_name": "darknet",
+      "dependencies": ["darknet_core"],
+      "sources": [
+        "native/addon.cc",
+        "native/network.cc",
+        "native/workers.cc",
+        "native/guard.c",
+        "native/ops.c",
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native",
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "DN_OPENMP=1",
+        "DARKNET_COMMIT=\"f6afaabcdf85f77e7aff2ec55c020c0e297c77f9\"",
+        "DARKNET_ORIGIN=\"node-gyp\"",
+      ],
+      "cflags": ["-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc!": ["-fno-exceptions"],
+      # Hide Darknet's globals (its error() would bind to glibc's error(3)); see CMakeLists.txt.
+      "ldflags": ["-fopenmp", "-Wl,--exclude-libs,ALL", "-Wl,-Bsymbolic"],
+      "libraries": ["-lm", "-lpthread"],
+    },
+  ],
+}
