@@ -2,12 +2,15 @@
 #include "guard.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
 
 /* ---- per-thread state: each libuv worker runs its own guarded call ---- */
 
@@ -33,6 +36,94 @@ static int verbose(void) {
     v = e && *e && strcmp(e, "0") != 0;
   }
   return v;
+}
+
+/* ---- big blocks: mmap'd directly ----
+ * Darknet allocates tens of MB per layer (activations, deltas, workspace) on one libuv thread and
+ * frees them on another. Through malloc those land in per-thread arenas whose freed memory glibc
+ * keeps (its mmap threshold grows after each large free), so RSS climbed by ~600 MB over a few
+ * load/dispose cycles of yolov3-tiny. Blocks of DN_BIG bytes or more are mapped and unmapped
+ * directly instead: freed memory goes back to the OS, and calloc'd buffers that inference never
+ * touches (deltas, weight updates) cost no resident memory at all. */
+
+#define DN_BIG ((size_t)1 << 20)
+#define BIG_HDR 64 /* keeps the 64-byte alignment of the mapping for the caller */
+
+static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
+static void **big_slots; /* open-addressing set of live big pointers (global: freed anywhere) */
+static size_t big_cap, big_used;
+
+static size_t hash_ptr(void *p, size_t cap);
+
+static int big_insert_locked(void *p) {
+  if ((big_used + 1) * 2 >= big_cap) {
+    size_t ncap = big_cap ? big_cap * 2 : 256;
+    void **ns = calloc(ncap, sizeof(void *));
+    if (!ns) return -1;
+    for (size_t i = 0; i < big_cap; i++)
+      if (big_slots[i]) {
+        size_t j = hash_ptr(big_slots[i], ncap);
+        while (ns[j]) j = (j + 1) & (ncap - 1);
+        ns[j] = big_slots[i];
+      }
+    free(big_slots);
+    big_slots = ns; big_cap = ncap;
+  }
+  size_t j = hash_ptr(p, big_cap);
+  while (big_slots[j]) j = (j + 1) & (big_cap - 1);
+  big_slots[j] = p; big_used++;
+  return 0;
+}
+
+/* Removes p if it is a big block (backward-shift deletion keeps probing chains intact). */
+static int big_remove_locked(void *p) {
+  if (!big_cap) return 0;
+  size_t j = hash_ptr(p, big_cap);
+  while (big_slots[j] && big_slots[j] != p) j = (j + 1) & (big_cap - 1);
+  if (!big_slots[j]) return 0;
+  big_slots[j] = NULL; big_used--;
+  for (size_t k = (j + 1) & (big_cap - 1); big_slots[k]; k = (k + 1) & (big_cap - 1)) {
+    void *q = big_slots[k];
+    big_slots[k] = NULL; big_used--;
+    big_insert_locked(q);
+  }
+  return 1;
+}
+
+static size_t big_size(void *p) { return *(size_t *)((char *)p - BIG_HDR); }
+
+static void *big_alloc(size_t n) {
+  if (n > SIZE_MAX - BIG_HDR - 4096) return NULL;
+  char *m = mmap(NULL, n + BIG_HDR, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return NULL;
+  *(size_t *)m = n;
+  void *p = m + BIG_HDR;
+  pthread_mutex_lock(&big_lock);
+  int rc = big_insert_locked(p);
+  pthread_mutex_unlock(&big_lock);
+  if (rc) { munmap(m, n + BIG_HDR); return NULL; }
+  return p;
+}
+
+/* free() for any pointer the hooks returned. */
+static void release(void *p) {
+  pthread_mutex_lock(&big_lock);
+  int big = big_remove_locked(p);
+  pthread_mutex_unlock(&big_lock);
+  if (big) munmap((char *)p - BIG_HDR, big_size(p) + BIG_HDR);
+  else free(p);
+}
+
+static int is_big(void *p) {
+  pthread_mutex_lock(&big_lock);
+  size_t j = big_cap ? hash_ptr(p, big_cap) : 0;
+  int found = 0;
+  if (big_cap) {
+    while (big_slots[j] && big_slots[j] != p) j = (j + 1) & (big_cap - 1);
+    found = big_slots[j] != NULL;
+  }
+  pthread_mutex_unlock(&big_lock);
+  return found;
 }
 
 /* ---- allocation tracking, active only inside dn_guard_call ---- */
@@ -80,7 +171,7 @@ static void set_remove(ptr_set *s, void *p) {
 static void set_clear(ptr_set *s, int free_members) {
   if (free_members)
     for (size_t i = 0; i < s->cap; i++)
-      if (s->slots[i] && s->slots[i] != TOMBSTONE) free(s->slots[i]);
+      if (s->slots[i] && s->slots[i] != TOMBSTONE) release(s->slots[i]);
   free(s->slots);
   memset(s, 0, sizeof(*s));
 }
@@ -192,7 +283,7 @@ static void out_of_memory(size_t n) {
 }
 
 void *dn_malloc(size_t n) {
-  void *p = malloc(n);
+  void *p = n >= DN_BIG ? big_alloc(n) : malloc(n);
   if (!p && n) out_of_memory(n);
   if (p && tl_env) set_add(&tl_allocs, p);
   return p;
@@ -202,7 +293,7 @@ void *dn_calloc(size_t n, size_t size) {
   if (size && n > SIZE_MAX / size) out_of_memory(SIZE_MAX);
   /* Darknet computes sizes in int; an overflowed negative count arrives here as a huge size_t. */
   if (n > (SIZE_MAX >> 1) || size > (SIZE_MAX >> 1)) out_of_memory(SIZE_MAX);
-  void *p = calloc(n, size);
+  void *p = n * size >= DN_BIG ? big_alloc(n * size) /* fresh mappings are zeroed */ : calloc(n, size);
   if (!p && n && size) out_of_memory(n * size);
   if (p && tl_env) set_add(&tl_allocs, p);
   return p;
@@ -210,7 +301,16 @@ void *dn_calloc(size_t n, size_t size) {
 
 void *dn_realloc(void *p, size_t n) {
   if (tl_env && p) set_remove(&tl_allocs, p);
-  void *q = realloc(p, n);
+  void *q;
+  if (p && is_big(p)) { /* Darknet only reallocs small things (lines, lists); handle big anyway */
+    q = n >= DN_BIG ? big_alloc(n) : malloc(n);
+    if (q) { size_t old = big_size(p); memcpy(q, p, old < n ? old : n); release(p); }
+  } else if (n >= DN_BIG) {
+    q = big_alloc(n);
+    if (q && p) { size_t old = malloc_usable_size(p); memcpy(q, p, old < n ? old : n); free(p); }
+  } else {
+    q = realloc(p, n);
+  }
   if (!q && n) {
     if (tl_env && p) set_add(&tl_allocs, p); /* still ours: freed with the rest on failure */
     out_of_memory(n);
@@ -222,7 +322,7 @@ void *dn_realloc(void *p, size_t n) {
 void dn_free(void *p) {
   if (!p) return;
   if (tl_env) set_remove(&tl_allocs, p);
-  free(p);
+  release(p);
 }
 
 /* ---- output hooks ---- */

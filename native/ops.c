@@ -68,11 +68,11 @@ void dn_free_network(dn_network *net) {
   if (!net) return;
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
-    if ((l->type == YOLO || l->type == REGION) && l->mask) { free(l->mask); l->mask = NULL; }
+    if ((l->type == YOLO || l->type == REGION) && l->mask) { dn_free(l->mask); l->mask = NULL; }
   }
-  free(net->workspace); net->workspace = NULL;
-  free(net->seen); free(net->t); free(net->cost);
-  free(net->steps); free(net->scales);
+  dn_free(net->workspace); net->workspace = NULL;
+  dn_free(net->seen); dn_free(net->t); dn_free(net->cost);
+  dn_free(net->steps); dn_free(net->scales);
   net->seen = NULL; net->t = NULL; net->cost = NULL; net->steps = NULL; net->scales = NULL;
   free_network(net);
 }

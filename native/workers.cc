@@ -86,7 +86,7 @@ void ForwardWorker::Run() {
 DetectWorker::DetectWorker(Napi::Env env, Network *self, std::vector<unsigned char> pixels, DetectParams p)
     : NetworkWorker(env, self), pixels_(std::move(pixels)), p_(p) {}
 
-DetectWorker::~DetectWorker() { std::free(boxes_.data); }
+DetectWorker::~DetectWorker() { dn_free(boxes_.data); }  // allocated by the guard's allocator
 
 void DetectWorker::Run() {
   char err[DN_GUARD_MSG_BYTES];

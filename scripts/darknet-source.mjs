@@ -61,11 +61,18 @@ function debSrcSources() {
   return out;
 }
 
+const DEBIAN_BASE = join(ROOT, '.cache', 'darknet-debian');
+
+/** The Debian copy unpacked by an earlier build, if its verification stamp is present. */
+function verifiedDebianCopy() {
+  const srcDir = join(DEBIAN_BASE, 'darknet');
+  const stamp = join(DEBIAN_BASE, 'VERIFIED');
+  return isSource(srcDir) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === DEBIAN_ORIG_SHA256 ? srcDir : null;
+}
+
 function fromDebian() {
-  const base = join(ROOT, '.cache', 'darknet-debian');
+  const base = DEBIAN_BASE;
   const srcDir = join(base, 'darknet');
-  const stamp = join(base, 'VERIFIED');
-  if (isSource(srcDir) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === DEBIAN_ORIG_SHA256) return srcDir;
   if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
     fail('darknet/ is empty, the submodule cannot be cloned and apt-get is not available.\n' +
       '  Fix one of: `git submodule update --init` with network access to github.com,\n' +
@@ -131,8 +138,7 @@ export function resolveDarknetSource() {
   }
   const sub = join(ROOT, 'darknet');
   if (isSource(sub)) return sub;
-  if (trySubmodule()) return sub;
-  return fromDebian();
+  return verifiedDebianCopy() ?? (trySubmodule() ? sub : fromDebian());
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

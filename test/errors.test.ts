@@ -68,6 +68,15 @@ describe('Detector.load rejects bad files', () => {
     const p = write('unknown.cfg', readFileSync(tiny.cfg, 'utf8').replace('[upsample]', '[upsampel]'));
     await expectCode(Detector.load({ cfg: p, weights: null }), 'CFG_UNSUPPORTED', p, /upsampel/);
   });
+  it('a CRLF cfg (Darknet keeps the \\r and fails on "[net]\\r") loads and detects like the LF one', async () => {
+    const p = write('crlf.cfg', readFileSync(tiny.cfg, 'utf8').replace(/\n/g, '\r\n'));
+    const d = await Detector.load({ cfg: p, weights: tiny.weights });
+    try {
+      expect(await d.detect(readRaw('dog'))).toEqual(baseline);
+    } finally {
+      d.dispose();
+    }
+  });
   it('route index out of range → CFG_INVALID (Darknet reads out of bounds)', async () => {
     const p = write('route.cfg', readFileSync(tiny.cfg, 'utf8').replace('layers=-4', 'layers=-40'));
     await expectCode(Detector.load({ cfg: p, weights: null }), 'CFG_INVALID', p, /-40/);

@@ -172,3 +172,26 @@ describe('process lifetime', () => {
     expect(growthMb).toBeLessThan(400);
   });
 });
+
+describe('memory across load/dispose cycles', () => {
+  it('frees what free_network leaks upstream (workspace, yolo masks, counters): flat RSS over 20 cycles', () => {
+    // Each cycle touches the workspace (≈25 MB for yolov3-tiny at 416) with a detect; upstream's
+    // free_network would leave it behind every time.
+    const script = `
+      import { Detector } from ${JSON.stringify(join(ROOT, 'dist', 'index.js'))};
+      const raw = { data: new Uint8Array(320 * 240 * 3).fill(128), width: 320, height: 240, channels: 3 };
+      const rss = () => process.memoryUsage().rss / 2 ** 20;
+      const curve = [];
+      for (let i = 0; i < 20; i++) {
+        const d = await Detector.load({ cfg: ${JSON.stringify(tiny.cfg)}, weights: ${JSON.stringify(tiny.weights)} });
+        await d.detect(raw);
+        d.dispose();
+        curve.push(Math.round(rss()));
+      }
+      console.log(JSON.stringify(curve));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const curve = JSON.parse(out.trim().split('\n').pop()!) as number[];
+    console.log(`RSS (MB) per load/detect/dispose cycle: ${curve.join(' ')}`);
+    expect(curve[19]! - curve[4]!).toBeLessThan(60);
+  });
+});
