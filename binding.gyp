@@ -35,6 +35,8 @@
         "native/workers.cc",
         "native/guard.c",
         "native/ops.c",
+        "native/lean.c",
+        "native/weights_io.c",
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -12,7 +12,7 @@ import { ioError } from './files.js';
 import { toPixels, type ImageInput } from './input.js';
 import { networkInfo, type NetworkInfo } from './info.js';
 import { SerialQueue } from './lock.js';
-import { native, type NativeNetwork } from './native.js';
+import { native, type MemoryUsage, type NativeNetwork } from './native.js';
 import { checkWeights, type WeightsHeader } from './weights.js';
 
 export interface LoadOptions {
@@ -29,6 +29,13 @@ export interface LoadOptions {
   height?: number;
   /** refuse networks whose estimated memory exceeds this many bytes (default 16 GiB) */
   maxBytes?: number;
+  /**
+   * Keep Darknet's full training allocation (deltas, updates, per-layer outputs). Default false:
+   * an inference-only network, about half the memory, with bit-identical results.
+   */
+  training?: boolean;
+  /** called on the event loop as the .weights file is read: bytes so far, file size */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 export interface DetectOptions {
@@ -126,6 +133,10 @@ export class Detector {
     if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new DarknetError('BAD_INPUT', `batch must be an integer in [1, 1024], got ${String(batch)}`);
     const width = checkSide('width', options.width);
     const height = checkSide('height', options.height);
+    const training = options.training ?? false;
+    if (typeof training !== 'boolean') throw new DarknetError('BAD_INPUT', 'training must be a boolean');
+    const { onProgress } = options;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new DarknetError('BAD_INPUT', 'onProgress must be a function');
 
     let text: string;
     try {
@@ -151,7 +162,7 @@ export class Detector {
     const nativeNet = new (native().Network)();
     try {
       await writeFile(tmpCfg, serializeCfg(cfg));
-      await nativeNet.load(tmpCfg, weights);
+      await nativeNet.load(tmpCfg, weights, !training, onProgress);
     } catch (e) {
       const err = fromNative(e, cfgPath);
       throw new DarknetError(err.code, err.message.split(tmpCfg).join(cfgPath).replace(`${cfgPath}: `, ''), { file: cfgPath, cause: e });
@@ -214,8 +225,8 @@ export class Detector {
     return networkInfo(this.shape);
   }
 
-  /** Bytes of native memory held by the network (also reported to V8). */
-  memory(): number {
+  /** Native memory held by the network, by purpose (the total is also reported to V8). */
+  memory(): MemoryUsage {
     this.assertUsable();
     return this.net.memory();
   }

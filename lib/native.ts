@@ -26,15 +26,29 @@ export interface NativeBoxes {
   classes: number;
 }
 
+/** Bytes held by a network, by purpose. */
+export interface MemoryUsage {
+  /** parameters: weights, biases, batch-norm scales and running statistics */
+  weights: number;
+  /** layer outputs (shared between layers in lean mode) and the input buffer */
+  activations: number;
+  /** the im2col workspace shared by all layers */
+  workspace: number;
+  /** deltas, parameter updates, batch statistics: 0 unless loaded with `training: true` */
+  training: number;
+  total: number;
+}
+
 export interface NativeNetwork {
-  load(cfgPath: string, weightsPath: string | null): Promise<void>;
+  /** lean (default true): inference-only allocation; onProgress: bytes of the .weights read so far */
+  load(cfgPath: string, weightsPath: string | null, lean?: boolean, onProgress?: (bytes: number, total: number) => void): Promise<void>;
   forward(input: Float32Array): Promise<void>;
   detect(pixels: Uint8Array, width: number, height: number, channels: number, letterbox: boolean,
     thresh: number, hier: number, nms: number): Promise<NativeBoxes>;
   dims(): NativeDims;
   layers(): NativeLayer[];
   output(layer: number): Float32Array;
-  memory(): number;
+  memory(): MemoryUsage;
   dispose(): void;
   readonly disposed: boolean;
 }

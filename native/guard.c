@@ -23,9 +23,8 @@ typedef struct {
 #define LOG_CAP 4096
 
 static __thread jmp_buf *tl_env;
-static __thread char tl_reason[DN_GUARD_MSG];
 static __thread ptr_set tl_allocs;
-static __thread int tl_skip_init;
+static __thread char tl_reason[DN_GUARD_MSG];
 static __thread char tl_log[LOG_CAP]; /* tail of what Darknet printed during the current call */
 static __thread size_t tl_log_len;
 
@@ -271,7 +270,11 @@ void dn_guard_assert(const char *expr, const char *file, int line) {
   raise_failure();
 }
 
-void dn_guard_skip_init(int on) { tl_skip_init = on; }
+/* Read inline by compat/prelude.h's rand_normal/rand_uniform for each of the 62 M initial weights
+ * of yolov3: a plain global (a thread-local here cost a __tls_get_addr call per weight, half of
+ * a yolov3 load). Writers hold dn_parse_lock, so concurrent loads do not see each other's flag. */
+int dn_g_skip_init;
+pthread_mutex_t dn_parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- allocator hooks: checked, and tracked while guarded ---- */
 
@@ -348,8 +351,3 @@ void dn_perror(const char *s) {
   int n = snprintf(buf, sizeof buf, "%s: %s\n", s ? s : "", strerror(errno));
   if (n > 0) log_append(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
-
-/* ---- weight-initialisation hooks ---- */
-
-float dn_rand_normal_hook(void) { return tl_skip_init ? 0.f : dn_rand_normal_real(); }
-float dn_rand_uniform_hook(float min, float max) { return tl_skip_init ? 0.f : dn_rand_uniform_real(min, max); }

@@ -13,6 +13,7 @@
  */
 #ifndef DN_GUARD_H
 #define DN_GUARD_H
+#include <pthread.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -27,9 +28,11 @@ int dn_guard_call(void (*fn)(void *), void *ctx, char *err, size_t errlen);
 /* Raise a failure from code running inside dn_guard_call (ops.c's own checks). */
 void dn_guard_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* While set on this thread, Darknet's random weight initialisation returns 0 (weights that
- * load_weights is about to overwrite: about 1.3 s of a yolov3 load). */
-void dn_guard_skip_init(int on);
+/* While set, Darknet's random weight initialisation yields 0 (weights that are about to be
+ * overwritten by a .weights file: about 1.3 s of a yolov3 load). Set and cleared only while
+ * holding dn_parse_lock, which serializes network construction across threads. */
+extern int dn_g_skip_init;
+extern pthread_mutex_t dn_parse_lock;
 
 /* Hooks the prelude routes Darknet's calls to. */
 void dn_guard_exit(int code, const char *file, int line) __attribute__((noreturn));
@@ -41,8 +44,6 @@ void dn_free(void *p);
 int dn_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int dn_fprintf(void *stream, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dn_perror(const char *s);
-float dn_rand_normal_hook(void);
-float dn_rand_uniform_hook(float min, float max);
 /* Darknet's own generators, renamed inside utils.c by compat/utils_tu.c. */
 float dn_rand_normal_real(void);
 float dn_rand_uniform_real(float min, float max);

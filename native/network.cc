@@ -57,9 +57,15 @@ void Network::EndWork(Napi::Env env) {
   if (disposeRequested_) Free(env);
 }
 
+static int64_t TotalBytes(const dn_memory &m) {
+  return static_cast<int64_t>(m.weights + m.activations + m.workspace + m.training);
+}
+
 void Network::Attach(Napi::Env env, dn_network *net) {
   net_ = net;
-  externalBytes_ = static_cast<int64_t>(dn_network_bytes(net));
+  dn_memory m;
+  dn_network_memory(net, &m);
+  externalBytes_ = TotalBytes(m);
   Napi::MemoryManagement::AdjustExternalMemory(env, externalBytes_);
 }
 
@@ -82,19 +88,25 @@ static std::string PathArg(const Napi::CallbackInfo &info, size_t i, const char 
   return s;
 }
 
-// load(cfgPath: string, weightsPath: string | null): Promise<void>
+// load(cfgPath: string, weightsPath: string | null, lean = true, onProgress?): Promise<void>
 Napi::Value Network::Load(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckUsable(env, false);
   if (net_) Throw(env, "BAD_INPUT", "the network is already loaded");
-  std::string cfg = PathArg(info, 0, "cfg");
-  bool hasWeights = !(info[1].IsNull() || info[1].IsUndefined());
-  std::string weights = hasWeights ? PathArg(info, 1, "weights") : std::string();
+  LoadParams p;
+  p.cfg = PathArg(info, 0, "cfg");
+  p.hasWeights = !(info[1].IsNull() || info[1].IsUndefined());
+  if (p.hasWeights) p.weights = PathArg(info, 1, "weights");
+  p.lean = info.Length() < 3 || info[2].IsUndefined() || info[2].ToBoolean().Value();
+  Napi::Function progress;
+  if (info.Length() > 3 && info[3].IsFunction()) progress = info[3].As<Napi::Function>();
+  else if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull())
+    Throw(env, "BAD_INPUT", "onProgress must be a function");
   BeginWork(env);
-  auto *w = new LoadWorker(env, this, std::move(cfg), std::move(weights), hasWeights);
-  Napi::Promise p = w->Promise();
+  auto *w = new LoadWorker(env, this, std::move(p), progress);
+  Napi::Promise promise = w->Promise();
   w->Queue();
-  return p;
+  return promise;
 }
 
 // forward(input: Float32Array of batch × inputs): Promise<void>
@@ -210,10 +222,19 @@ Napi::Value Network::Outputs(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// memory(): { weights, activations, workspace, training, total } in bytes.
 Napi::Value Network::Memory(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  return Napi::Number::New(env, static_cast<double>(externalBytes_));
+  dn_memory m;
+  dn_network_memory(net_, &m);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("weights", static_cast<double>(m.weights));
+  o.Set("activations", static_cast<double>(m.activations));
+  o.Set("workspace", static_cast<double>(m.workspace));
+  o.Set("training", static_cast<double>(m.training));
+  o.Set("total", static_cast<double>(TotalBytes(m)));
+  return o;
 }
 
 // dispose(): frees now, or as soon as the in-flight call finishes; never under a running worker.

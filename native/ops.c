@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "darknet.h"
+#include <stdio.h>
+
 #include "guard.h"
+#include "ops_internal.h"
 
 /* Darknet's layer_name() misses upsample, l2norm, logistic, … ("none"): name them all. */
 static const char *layer_name(LAYER_TYPE t) {
@@ -44,50 +46,77 @@ static const char *layer_name(LAYER_TYPE t) {
 
 typedef struct {
   const char *cfg, *weights;
-  network *net;
+  int lean;
+  dn_progress_fn progress;
+  void *progress_ctx;
+  struct dn_network *h;
 } load_ctx;
 
-static void do_load(void *p) {
+static void do_parse(void *p) {
   load_ctx *c = p;
-  c->net = parse_network_cfg((char *)c->cfg);
-  if (c->weights) load_weights(c->net, (char *)c->weights);
+  c->h->net = parse_network_cfg((char *)c->cfg);
 }
 
-int dn_load(const char *cfg, const char *weights, dn_network **out, char *err, size_t errlen) {
-  load_ctx c = {cfg, weights, NULL};
-  dn_guard_skip_init(weights != NULL);
-  int rc = dn_guard_call(do_load, &c, err, errlen);
-  dn_guard_skip_init(0);
-  *out = rc == 0 ? c.net : NULL;
-  return rc;
+static void do_weights_and_lean(void *p) {
+  load_ctx *c = p;
+  if (c->weights) dn_read_weights(c->h->net, c->weights, c->progress, c->progress_ctx);
+  if (c->lean) dn_make_lean(c->h);
+}
+
+int dn_load(const char *cfg, const char *weights, int lean, dn_progress_fn progress, void *progress_ctx,
+            dn_network **out, char *err, size_t errlen) {
+  *out = NULL;
+  struct dn_network *h = calloc(1, sizeof *h);
+  if (!h) { snprintf(err, errlen, "out of memory"); return -1; }
+  load_ctx c = {cfg, weights, lean, progress, progress_ctx, h};
+  /* Construction is serialized: the skip-init flag is global, and so is the rand() state that
+   * make_yolo_layer reseeds. Reading weights (most of a load) runs in parallel. */
+  pthread_mutex_lock(&dn_parse_lock);
+  dn_g_skip_init = weights != NULL;
+  int rc = dn_guard_call(do_parse, &c, err, errlen);
+  dn_g_skip_init = 0;
+  pthread_mutex_unlock(&dn_parse_lock);
+  if (rc == 0 && dn_guard_call(do_weights_and_lean, &c, err, errlen) != 0) {
+    dn_free_network(h);
+    return -1;
+  }
+  if (rc != 0) { free(h); return -1; }
+  *out = h;
+  return 0;
 }
 
 /* free_network() leaves the workspace, yolo masks, LR schedule and counters behind: a few MB per
  * load/dispose cycle in a long-running process. Free them before handing over. */
-void dn_free_network(dn_network *net) {
-  if (!net) return;
-  for (int i = 0; i < net->n; i++) {
-    layer *l = &net->layers[i];
-    if ((l->type == YOLO || l->type == REGION) && l->mask) { dn_free(l->mask); l->mask = NULL; }
+void dn_free_network(dn_network *h) {
+  if (!h) return;
+  network *net = h->net;
+  if (net) {
+    dn_release_lean(h);
+    for (int i = 0; i < net->n; i++) {
+      layer *l = &net->layers[i];
+      if ((l->type == YOLO || l->type == REGION) && l->mask) { dn_free(l->mask); l->mask = NULL; }
+    }
+    dn_free(net->workspace); net->workspace = NULL;
+    dn_free(net->seen); dn_free(net->t); dn_free(net->cost);
+    dn_free(net->steps); dn_free(net->scales);
+    net->seen = NULL; net->t = NULL; net->cost = NULL; net->steps = NULL; net->scales = NULL;
+    free_network(net);
   }
-  dn_free(net->workspace); net->workspace = NULL;
-  dn_free(net->seen); dn_free(net->t); dn_free(net->cost);
-  dn_free(net->steps); dn_free(net->scales);
-  net->seen = NULL; net->t = NULL; net->cost = NULL; net->steps = NULL; net->scales = NULL;
-  free_network(net);
+  free(h);
 }
 
-int dn_input_size(const dn_network *net) { return net->inputs; }
+int dn_input_size(const dn_network *h) { return h->net->inputs; }
 
-int dn_net_dims(const dn_network *net, int *w, int *h, int *c, int *batch) {
+int dn_net_dims(const dn_network *hd, int *w, int *h, int *c, int *batch) {
+  const network *net = hd->net;
   *w = net->w; *h = net->h; *c = net->c; *batch = net->batch;
   return net->n;
 }
 
-int dn_layer_count(const dn_network *net) { return net->n; }
+int dn_layer_count(const dn_network *h) { return h->net->n; }
 
-void dn_layer_info_at(const dn_network *net, int i, dn_layer_info *o) {
-  const layer *l = &net->layers[i];
+void dn_layer_info_at(const dn_network *h, int i, dn_layer_info *o) {
+  const layer *l = &h->net->layers[i];
   memset(o, 0, sizeof *o);
   strncpy(o->type, layer_name(l->type), sizeof o->type - 1);
   o->w = l->w; o->h = l->h; o->c = l->c;
@@ -100,27 +129,13 @@ void dn_layer_info_at(const dn_network *net, int i, dn_layer_info *o) {
   }
 }
 
-const float *dn_layer_output(const dn_network *net, int i, size_t *len) {
-  const layer *l = &net->layers[i];
+const float *dn_layer_output(const dn_network *h, int i, size_t *len) {
+  const layer *l = &h->net->layers[i];
   *len = (size_t)l->outputs * (size_t)l->batch;
   return l->output;
 }
 
-/* Approximate bytes Darknet holds for this network (what V8 is told through
- * AdjustExternalMemory): per-layer activations, deltas, parameters and their updates. */
-size_t dn_network_bytes(const dn_network *net) {
-  size_t floats = (size_t)net->inputs * net->batch;
-  size_t ws = 0;
-  for (int i = 0; i < net->n; i++) {
-    const layer *l = &net->layers[i];
-    if (l->type == DROPOUT) continue;
-    floats += 2 * (size_t)l->outputs * l->batch;           /* output, delta */
-    floats += 2 * ((size_t)l->nweights + (size_t)l->nbiases); /* params, updates */
-    if (l->batch_normalize) floats += 2 * (size_t)l->outputs * l->batch + 6 * (size_t)l->out_c;
-    if (l->workspace_size > ws) ws = l->workspace_size;
-  }
-  return floats * sizeof(float) + ws;
-}
+void dn_network_memory(const dn_network *h, dn_memory *out) { dn_account(h, out); }
 
 /* ---- forward ---- */
 
@@ -134,9 +149,9 @@ static void do_forward(void *p) {
   network_predict(c->net, c->input);
 }
 
-int dn_forward(dn_network *net, const float *input, size_t len, char *err, size_t errlen) {
+int dn_forward(dn_network *h, const float *input, size_t len, char *err, size_t errlen) {
   (void)len; /* checked by the caller against dn_input_size × batch */
-  forward_ctx c = {net, (float *)input};
+  forward_ctx c = {h->net, (float *)input};
   return dn_guard_call(do_forward, &c, err, errlen);
 }
 
@@ -200,9 +215,9 @@ static void do_detect(void *p) {
   c->out->data = data; c->out->count = nboxes; c->out->classes = classes;
 }
 
-int dn_detect(dn_network *net, const unsigned char *pixels, int w, int h, int c, int letterbox,
+int dn_detect(dn_network *hd, const unsigned char *pixels, int w, int h, int c, int letterbox,
               float thresh, float hier, float nms, dn_boxes *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
-  detect_ctx ctx = {net, pixels, w, h, c, letterbox, thresh, hier, nms, out};
+  detect_ctx ctx = {hd->net, pixels, w, h, c, letterbox, thresh, hier, nms, out};
   return dn_guard_call(do_detect, &ctx, err, errlen);
 }

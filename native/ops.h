@@ -8,7 +8,18 @@
 extern "C" {
 #endif
 
-typedef struct network dn_network;
+/* Darknet's network plus what the bridge keeps beside it (lean-mode buffer pool). Opaque. */
+typedef struct dn_network dn_network;
+
+typedef struct {
+  size_t weights;     /* parameters: weights, biases, batch-norm scales and statistics */
+  size_t activations; /* layer outputs (pooled in lean mode) and what forward passes write */
+  size_t workspace;   /* the shared im2col workspace */
+  size_t training;    /* deltas, updates, batch statistics (0 in lean mode) */
+} dn_memory;
+
+/* Bytes done / total while reading a .weights file (called on the loading thread). */
+typedef void (*dn_progress_fn)(void *ctx, size_t done, size_t total);
 
 typedef struct {
   char type[16]; /* Darknet's own name: convolutional, route, yolo, … */
@@ -23,8 +34,11 @@ typedef struct {
   int classes;
 } dn_boxes;
 
-/* cfg/weights are file paths; weights may be NULL (random init, for training or tests). */
-int dn_load(const char *cfg, const char *weights, dn_network **out, char *err, size_t errlen);
+/* cfg/weights are file paths; weights may be NULL (random init, for training or tests).
+ * lean: inference-only — training buffers freed, batch-norm copies aliased, layer outputs shared
+ * between layers whose lifetimes do not overlap. Numerics are unchanged. */
+int dn_load(const char *cfg, const char *weights, int lean, dn_progress_fn progress, void *progress_ctx,
+            dn_network **out, char *err, size_t errlen);
 void dn_free_network(dn_network *net);
 
 int dn_input_size(const dn_network *net);   /* floats per image */
@@ -33,7 +47,7 @@ int dn_layer_count(const dn_network *net);
 void dn_layer_info_at(const dn_network *net, int i, dn_layer_info *out);
 /* Last forward's output of layer i (all batch items): pointer into the network, and its length. */
 const float *dn_layer_output(const dn_network *net, int i, size_t *len);
-size_t dn_network_bytes(const dn_network *net);
+void dn_network_memory(const dn_network *net, dn_memory *out);
 
 /* Raw forward pass on batch × inputs floats. */
 int dn_forward(dn_network *net, const float *input, size_t len, char *err, size_t errlen);

@@ -55,12 +55,33 @@ void NetworkWorker::OnError(const Napi::Error &e) {
 
 // ---- load ----
 
-LoadWorker::LoadWorker(Napi::Env env, Network *self, std::string cfg, std::string weights, bool hasWeights)
-    : NetworkWorker(env, self), cfg_(std::move(cfg)), weights_(std::move(weights)), hasWeights_(hasWeights) {}
+LoadWorker::LoadWorker(Napi::Env env, Network *self, LoadParams p, Napi::Function progress)
+    : NetworkWorker(env, self), p_(std::move(p)) {
+  if (!progress.IsEmpty()) {
+    progress_ = Napi::ThreadSafeFunction::New(env, progress, "darknet:load-progress", 0, 1);
+    hasProgress_ = true;
+  }
+}
+
+LoadWorker::~LoadWorker() {
+  if (hasProgress_) progress_.Release();
+  if (loaded_) dn_free_network(loaded_);  // the load finished but its result was never delivered
+}
+
+void LoadWorker::Progress(void *ctx, size_t done, size_t total) {
+  auto *self = static_cast<LoadWorker *>(ctx);
+  auto *data = new std::pair<double, double>(static_cast<double>(done), static_cast<double>(total));
+  napi_status st = self->progress_.NonBlockingCall(data, [](Napi::Env env, Napi::Function fn, std::pair<double, double> *d) {
+    if (env != nullptr && !fn.IsEmpty()) fn.Call({Napi::Number::New(env, d->first), Napi::Number::New(env, d->second)});
+    delete d;
+  });
+  if (st != napi_ok) delete data;
+}
 
 void LoadWorker::Run() {
   char err[DN_GUARD_MSG_BYTES];
-  if (dn_load(cfg_.c_str(), hasWeights_ ? weights_.c_str() : nullptr, &loaded_, err, sizeof err) != 0)
+  if (dn_load(p_.cfg.c_str(), p_.hasWeights ? p_.weights.c_str() : nullptr, p_.lean ? 1 : 0,
+              hasProgress_ ? &LoadWorker::Progress : nullptr, this, &loaded_, err, sizeof err) != 0)
     throw CodedError("DARKNET", std::string(err));
 }
 

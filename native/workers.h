@@ -29,15 +29,25 @@ class NetworkWorker : public Napi::AsyncWorker {
   std::string code_ = "NATIVE";
 };
 
+struct LoadParams {
+  std::string cfg, weights;
+  bool hasWeights = false;
+  bool lean = true;
+};
+
 class LoadWorker : public NetworkWorker {
  public:
-  LoadWorker(Napi::Env env, Network *self, std::string cfg, std::string weights, bool hasWeights);
+  // progress: optional JS function (bytesRead, totalBytes), called through a thread-safe function.
+  LoadWorker(Napi::Env env, Network *self, LoadParams p, Napi::Function progress);
+  ~LoadWorker() override;
 
  private:
   void Run() override;
   Napi::Value Result(Napi::Env env) override;
-  std::string cfg_, weights_;
-  bool hasWeights_;
+  static void Progress(void *ctx, size_t done, size_t total);
+  LoadParams p_;
+  Napi::ThreadSafeFunction progress_;
+  bool hasProgress_ = false;
   dn_network *loaded_ = nullptr;
 };
 

@@ -169,8 +169,12 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
   it('file_error() on a missing cfg (exit(0) upstream)', async () => {
     await nativeCode(load(join(BAD, 'missing.cfg'), null), /Couldn't open file: .*missing\.cfg/);
   });
-  it('file_error() on missing weights', async () => {
-    await nativeCode(load(tiny.cfg, join(BAD, 'missing.weights')), /Couldn't open file: .*missing\.weights/);
+  it('missing weights (read by the checked loader in native/weights_io.c)', async () => {
+    await nativeCode(load(tiny.cfg, join(BAD, 'missing.weights')), /missing\.weights: cannot open weights file/);
+  });
+  it('weights that shrink after the size check: every read is checked', async () => {
+    const p = write('short.weights', readFileSync(tiny.weights).subarray(0, 1_000_000));
+    await nativeCode(load(tiny.cfg, p), /short\.weights: unexpected end of file at byte 1000000 while reading layer \d+/);
   });
   it('error() on a [net] without input size', async () => {
     await nativeCode(load(write('noinput.cfg', '[net]\nbatch=1\n[convolutional]\nfilters=1\n'), null), /No input parameters supplied/);

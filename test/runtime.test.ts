@@ -116,7 +116,10 @@ describe('native model', () => {
         expect(l.outputs).toBe(s.outputs);
         if (s.yolo) expect(l.mask).toEqual(s.yolo.mask);
       });
-      expect(d.memory()).toBeGreaterThan(4 * d.shape.weightFloats);
+      const mem = d.memory();
+      expect(mem.weights).toBe(4 * d.shape.weightFloats); // exactly what the .weights file holds
+      expect(mem.training).toBe(0);
+      expect(mem.total).toBe(mem.weights + mem.activations + mem.workspace);
     } finally {
       d.dispose();
     }

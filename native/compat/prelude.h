@@ -19,9 +19,14 @@
 #define fprintf(stream, ...) dn_fprintf((stream), __VA_ARGS__)
 #define perror(s) dn_perror(s)
 
-/* Weight initialisation draws (convolutional/connected/local layers) go through hooks that
- * return 0 while a load with weights is in progress. utils.c itself defines the real ones
- * (compat/utils_tu.c renames them there). */
-#define rand_normal dn_rand_normal_hook
-#define rand_uniform dn_rand_uniform_hook
+/* Weight initialisation draws (convolutional/connected/local layers) yield 0 while a load with
+ * weights is in progress. Inline, so the per-weight cost is one load and a branch. utils.c
+ * itself defines the real generators (compat/utils_tu.c renames them there). Darknet's later
+ * `float rand_normal();` declarations redeclare these static functions, which C allows. */
+static inline float dn_rand_normal_inline(void) { return dn_g_skip_init ? 0.f : dn_rand_normal_real(); }
+static inline float dn_rand_uniform_inline(float min, float max) {
+  return dn_g_skip_init ? 0.f : dn_rand_uniform_real(min, max);
+}
+#define rand_normal dn_rand_normal_inline
+#define rand_uniform dn_rand_uniform_inline
 #endif

@@ -1,0 +1,22 @@
+/* What ops.c, lean.c and weights_io.c share: the handle around Darknet's network. */
+#ifndef DN_OPS_INTERNAL_H
+#define DN_OPS_INTERNAL_H
+#include "darknet.h"
+#include "ops.h"
+
+struct dn_network {
+  network *net;
+  int lean;
+  float **pool; /* lean mode: output buffers shared by layers (owned here, not by the layers) */
+  int npool;
+};
+
+/* lean.c */
+void dn_make_lean(struct dn_network *h);          /* inside a guarded call */
+void dn_release_lean(struct dn_network *h);       /* before free_network */
+void dn_account(const struct dn_network *h, dn_memory *out);
+
+/* weights_io.c: load_weights() with every read checked and progress reported. */
+void dn_read_weights(network *net, const char *path, dn_progress_fn progress, void *ctx);
+
+#endif
