@@ -73,6 +73,7 @@ function verifiedDebianCopy() {
 function fromDebian() {
   const base = DEBIAN_BASE;
   const srcDir = join(base, 'darknet');
+  const stamp = join(base, 'VERIFIED');
   if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
     fail('darknet/ is empty, the submodule cannot be cloned and apt-get is not available.\n' +
       '  Fix one of: `git submodule update --init` with network access to github.com,\n' +
