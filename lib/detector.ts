@@ -36,6 +36,24 @@ export interface LoadOptions {
   training?: boolean;
   /** called on the event loop as the .weights file is read: bytes so far, file size */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** where the network runs: 'cpu' (default), 'gpu' (CUDA device 0) or a CUDA device index */
+  device?: 'cpu' | 'gpu' | number;
+}
+
+function resolveDevice(device: LoadOptions['device']): number {
+  if (device === undefined || device === 'cpu') return -1;
+  const index = device === 'gpu' ? 0 : device;
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
+    throw new DarknetError('BAD_INPUT', `device must be 'cpu', 'gpu' or a CUDA device index, got ${String(device)}`);
+  }
+  const caps = native().capabilities();
+  if (!caps.cuda) {
+    throw new DarknetError('NO_GPU', 'this build of darknet-node has no CUDA support: rebuild from source with DARKNET_GPU=ON (see README, "GPU build")');
+  }
+  if (index >= caps.devices.length) {
+    throw new DarknetError('NO_GPU', `CUDA device ${index} requested, ${caps.devices.length} visible`);
+  }
+  return index;
 }
 
 export interface DetectOptions {
@@ -137,6 +155,7 @@ export class Detector {
     if (typeof training !== 'boolean') throw new DarknetError('BAD_INPUT', 'training must be a boolean');
     const { onProgress } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new DarknetError('BAD_INPUT', 'onProgress must be a function');
+    const device = resolveDevice(options.device);
 
     let text: string;
     try {
@@ -162,7 +181,7 @@ export class Detector {
     const nativeNet = new (native().Network)();
     try {
       await writeFile(tmpCfg, serializeCfg(cfg));
-      await nativeNet.load(tmpCfg, weights, !training, onProgress);
+      await nativeNet.load(tmpCfg, weights, { lean: !training, device, ...(onProgress ? { onProgress } : {}) });
     } catch (e) {
       const err = fromNative(e, cfgPath);
       throw new DarknetError(err.code, err.message.split(tmpCfg).join(cfgPath).replace(`${cfgPath}: `, ''), { file: cfgPath, cause: e });

@@ -12,6 +12,7 @@ export type DarknetErrorCode =
   | 'DISPOSED' // used after dispose()
   | 'BUSY' // concurrent native use (prevented by the TS queue; a bug if seen)
   | 'NOT_LOADED'
+  | 'NO_GPU' // a GPU was asked for and this build or machine has none
   | 'DARKNET' // Darknet itself failed (exit/assert/error trapped by the native guard)
   | 'NATIVE' // any other native failure
   | 'NATIVE_MISSING'; // the compiled addon is not found

@@ -13,7 +13,7 @@ export { writeRandomWeights } from './random-weights.js';
 export type { RandomWeightsOptions } from './random-weights.js';
 export { COCO_NAMES } from './coco-names.js';
 import { native, type NativeCapabilities } from './native.js';
-export type { MemoryUsage, NativeCapabilities } from './native.js';
+export type { MemoryUsage, NativeCapabilities, GpuDevice } from './native.js';
 
 /** What the loaded binary was built with. */
 export function capabilities(): NativeCapabilities {

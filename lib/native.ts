@@ -39,9 +39,17 @@ export interface MemoryUsage {
   total: number;
 }
 
+export interface NativeLoadOptions {
+  /** inference-only allocation (default true) */
+  lean?: boolean;
+  /** CUDA device index; -1 (default) = CPU */
+  device?: number;
+  /** bytes of the .weights read so far, and the file size */
+  onProgress?: (bytes: number, total: number) => void;
+}
+
 export interface NativeNetwork {
-  /** lean (default true): inference-only allocation; onProgress: bytes of the .weights read so far */
-  load(cfgPath: string, weightsPath: string | null, lean?: boolean, onProgress?: (bytes: number, total: number) => void): Promise<void>;
+  load(cfgPath: string, weightsPath: string | null, options?: NativeLoadOptions): Promise<void>;
   forward(input: Float32Array): Promise<void>;
   detect(pixels: Uint8Array, width: number, height: number, channels: number, letterbox: boolean,
     thresh: number, hier: number, nms: number): Promise<NativeBoxes>;
@@ -53,9 +61,24 @@ export interface NativeNetwork {
   readonly disposed: boolean;
 }
 
+export interface GpuDevice {
+  index: number;
+  name: string;
+  /** bytes of device memory */
+  memory: number;
+  /** e.g. "9.0" for Hopper */
+  computeCapability: string;
+}
+
 export interface NativeCapabilities {
+  /** CUDA compiled in */
   cuda: boolean;
+  /** cuDNN compiled in */
   cudnn: boolean;
+  /** cudnnGetVersion() of the loaded library (e.g. 91000), null without cuDNN */
+  cudnnVersion: number | null;
+  /** visible CUDA devices (empty on CPU builds) */
+  devices: GpuDevice[];
   openmp: boolean;
   darknetCommit: string;
   darknetSource: string;

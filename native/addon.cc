@@ -2,7 +2,10 @@
 // globals), so the addon loads in worker_threads and in several threads at once.
 #include <napi.h>
 
+#include <string>
+
 #include "network.h"
+#include "ops.h"
 
 namespace dnn {
 
@@ -19,16 +22,23 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Capabilities(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
-#ifdef GPU
-    o.Set("cuda", true);
-#else
-    o.Set("cuda", false);
-#endif
-#ifdef CUDNN
-    o.Set("cudnn", true);
-#else
-    o.Set("cudnn", false);
-#endif
+    o.Set("cuda", dn_gpu_compiled() != 0);
+    o.Set("cudnn", dn_cudnn_compiled() != 0);
+    size_t cudnn = dn_cudnn_version();
+    o.Set("cudnnVersion", cudnn ? Napi::Value(Napi::Number::New(env, static_cast<double>(cudnn))) : env.Null());
+    int n = dn_device_count();
+    Napi::Array devices = Napi::Array::New(env, n);
+    for (int i = 0; i < n; i++) {
+      dn_device_info d;
+      dn_device_at(i, &d);
+      Napi::Object dev = Napi::Object::New(env);
+      dev.Set("index", i);
+      dev.Set("name", d.name);
+      dev.Set("memory", static_cast<double>(d.memory));
+      dev.Set("computeCapability", std::to_string(d.major) + "." + std::to_string(d.minor));
+      devices.Set(i, dev);
+    }
+    o.Set("devices", devices);
 #if DN_OPENMP
     o.Set("openmp", true);
 #else

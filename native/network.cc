@@ -88,7 +88,7 @@ static std::string PathArg(const Napi::CallbackInfo &info, size_t i, const char 
   return s;
 }
 
-// load(cfgPath: string, weightsPath: string | null, lean = true, onProgress?): Promise<void>
+// load(cfgPath: string, weightsPath: string | null, { lean = true, device = -1, onProgress? }): Promise<void>
 Napi::Value Network::Load(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckUsable(env, false);
@@ -97,11 +97,22 @@ Napi::Value Network::Load(const Napi::CallbackInfo &info) {
   p.cfg = PathArg(info, 0, "cfg");
   p.hasWeights = !(info[1].IsNull() || info[1].IsUndefined());
   if (p.hasWeights) p.weights = PathArg(info, 1, "weights");
-  p.lean = info.Length() < 3 || info[2].IsUndefined() || info[2].ToBoolean().Value();
   Napi::Function progress;
-  if (info.Length() > 3 && info[3].IsFunction()) progress = info[3].As<Napi::Function>();
-  else if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull())
-    Throw(env, "BAD_INPUT", "onProgress must be a function");
+  if (info.Length() > 2 && info[2].IsObject()) {
+    Napi::Object o = info[2].As<Napi::Object>();
+    Napi::Value lean = o.Get("lean"), device = o.Get("device"), cb = o.Get("onProgress");
+    if (!lean.IsUndefined()) p.lean = lean.ToBoolean().Value();
+    if (!device.IsUndefined()) {
+      if (!device.IsNumber()) Throw(env, "BAD_INPUT", "device must be a number");
+      double d = device.As<Napi::Number>().DoubleValue();
+      if (d != static_cast<int>(d) || d < -1 || d > 1024) Throw(env, "BAD_INPUT", "device must be -1 (CPU) or a CUDA device index");
+      p.device = static_cast<int>(d);
+    }
+    if (cb.IsFunction()) progress = cb.As<Napi::Function>();
+    else if (!cb.IsUndefined() && !cb.IsNull()) Throw(env, "BAD_INPUT", "onProgress must be a function");
+  } else if (info.Length() > 2 && !info[2].IsUndefined()) {
+    Throw(env, "BAD_INPUT", "load options must be an object");
+  }
   BeginWork(env);
   auto *w = new LoadWorker(env, this, std::move(p), progress);
   Napi::Promise promise = w->Promise();

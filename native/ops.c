@@ -63,9 +63,41 @@ static void do_weights_and_lean(void *p) {
   if (c->lean) dn_make_lean(c->h);
 }
 
-int dn_load(const char *cfg, const char *weights, int lean, dn_progress_fn progress, void *progress_ctx,
+#ifdef GPU
+/* Darknet's, declared in its src/ headers only. */
+void cuda_set_device(int n);
+void forward_yolo_layer(const layer l, network net);
+void activate_array(float *x, const int n, const ACTIVATION a);
+
+/* A GPU build compiles forward_yolo_layer without its logistic activations (they run on the
+ * device), so a CPU network in a GPU build would report raw logits. Re-apply them, with the
+ * same indices and Darknet's own activate_array, for CPU networks of GPU builds. */
+static void forward_yolo_cpu_in_gpu_build(layer l, network net) {
+  forward_yolo_layer(l, net);
+  int plane = l.w * l.h;
+  for (int b = 0; b < l.batch; ++b)
+    for (int n = 0; n < l.n; ++n) {
+      int base = b * l.outputs + n * plane * (4 + l.classes + 1);
+      activate_array(l.output + base, 2 * plane, LOGISTIC);
+      activate_array(l.output + base + 4 * plane, (1 + l.classes) * plane, LOGISTIC);
+    }
+}
+#endif
+
+int dn_load(const char *cfg, const char *weights, int lean, int device, dn_progress_fn progress, void *progress_ctx,
             dn_network **out, char *err, size_t errlen) {
   *out = NULL;
+#ifndef GPU
+  if (device >= 0) {
+    snprintf(err, errlen, "this build of darknet-node has no CUDA support (rebuild with DARKNET_GPU=ON)");
+    return -1;
+  }
+#else
+  if (device >= dn_device_count()) {
+    snprintf(err, errlen, "CUDA device %d does not exist (%d visible)", device, dn_device_count());
+    return -1;
+  }
+#endif
   struct dn_network *h = calloc(1, sizeof *h);
   if (!h) { snprintf(err, errlen, "out of memory"); return -1; }
   load_ctx c = {cfg, weights, lean, progress, progress_ctx, h};
@@ -73,7 +105,20 @@ int dn_load(const char *cfg, const char *weights, int lean, dn_progress_fn progr
    * make_yolo_layer reseeds. Reading weights (most of a load) runs in parallel. */
   pthread_mutex_lock(&dn_parse_lock);
   dn_g_skip_init = weights != NULL;
+#ifdef GPU
+  /* parse_network_cfg copies the global gpu_index into the network and allocates on the current
+   * device: set both for this network only, and restore them for the next. */
+  int saved_gpu = gpu_index;
+  gpu_index = device;
+  if (device >= 0) cuda_set_device(device);
+#endif
   int rc = dn_guard_call(do_parse, &c, err, errlen);
+#ifdef GPU
+  gpu_index = saved_gpu;
+  if (rc == 0 && device < 0)
+    for (int i = 0; i < h->net->n; i++)
+      if (h->net->layers[i].type == YOLO) h->net->layers[i].forward = forward_yolo_cpu_in_gpu_build;
+#endif
   dn_g_skip_init = 0;
   pthread_mutex_unlock(&dn_parse_lock);
   if (rc == 0 && dn_guard_call(do_weights_and_lean, &c, err, errlen) != 0) {
@@ -136,6 +181,54 @@ const float *dn_layer_output(const dn_network *h, int i, size_t *len) {
 }
 
 void dn_network_memory(const dn_network *h, dn_memory *out) { dn_account(h, out); }
+
+int dn_gpu_compiled(void) {
+#ifdef GPU
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+int dn_cudnn_compiled(void) {
+#ifdef CUDNN
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+int dn_device_count(void) {
+#ifdef GPU
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) return 0;
+  return n;
+#else
+  return 0;
+#endif
+}
+
+void dn_device_at(int i, dn_device_info *o) {
+  memset(o, 0, sizeof *o);
+#ifdef GPU
+  struct cudaDeviceProp p;
+  if (cudaGetDeviceProperties(&p, i) != cudaSuccess) return;
+  strncpy(o->name, p.name, sizeof o->name - 1);
+  o->memory = p.totalGlobalMem;
+  o->major = p.major;
+  o->minor = p.minor;
+#else
+  (void)i;
+#endif
+}
+
+size_t dn_cudnn_version(void) {
+#ifdef CUDNN
+  return cudnnGetVersion();
+#else
+  return 0;
+#endif
+}
 
 /* ---- forward ---- */
 

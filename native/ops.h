@@ -37,8 +37,20 @@ typedef struct {
 /* cfg/weights are file paths; weights may be NULL (random init, for training or tests).
  * lean: inference-only — training buffers freed, batch-norm copies aliased, layer outputs shared
  * between layers whose lifetimes do not overlap. Numerics are unchanged. */
-int dn_load(const char *cfg, const char *weights, int lean, dn_progress_fn progress, void *progress_ctx,
+int dn_load(const char *cfg, const char *weights, int lean, int device, dn_progress_fn progress, void *progress_ctx,
             dn_network **out, char *err, size_t errlen);
+
+/* GPU builds: visible CUDA devices and the cuDNN version (0 when not compiled in). */
+typedef struct {
+  char name[128];
+  size_t memory;
+  int major, minor;
+} dn_device_info;
+int dn_gpu_compiled(void);
+int dn_cudnn_compiled(void);
+int dn_device_count(void);
+void dn_device_at(int i, dn_device_info *out);
+size_t dn_cudnn_version(void);
 void dn_free_network(dn_network *net);
 
 int dn_input_size(const dn_network *net);   /* floats per image */

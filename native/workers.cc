@@ -80,7 +80,7 @@ void LoadWorker::Progress(void *ctx, size_t done, size_t total) {
 
 void LoadWorker::Run() {
   char err[DN_GUARD_MSG_BYTES];
-  if (dn_load(p_.cfg.c_str(), p_.hasWeights ? p_.weights.c_str() : nullptr, p_.lean ? 1 : 0,
+  if (dn_load(p_.cfg.c_str(), p_.hasWeights ? p_.weights.c_str() : nullptr, p_.lean ? 1 : 0, p_.device,
               hasProgress_ ? &LoadWorker::Progress : nullptr, this, &loaded_, err, sizeof err) != 0)
     throw CodedError("DARKNET", std::string(err));
 }

@@ -33,6 +33,7 @@ struct LoadParams {
   std::string cfg, weights;
   bool hasWeights = false;
   bool lean = true;
+  int device = -1;  // CUDA device, -1 = CPU
 };
 
 class LoadWorker : public NetworkWorker {

@@ -21,6 +21,16 @@ if (!force) {
 
 const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
 const args = [cmakeJs, 'compile', '--directory', ROOT, '--out', join(ROOT, 'build')];
+// GPU: DARKNET_GPU=auto|ON|OFF (or `npm install --darknet-gpu[=auto]`), same for DARKNET_CUDNN.
+const flag = (env, npmName) => {
+  const v = process.env[env] ?? process.env[`npm_config_${npmName}`];
+  if (v === undefined) return undefined;
+  return v === '' || v === 'true' ? 'ON' : v === 'false' ? 'OFF' : v;
+};
+for (const [env, npmName] of [['DARKNET_GPU', 'darknet_gpu'], ['DARKNET_CUDNN', 'darknet_cudnn']]) {
+  const v = flag(env, npmName);
+  if (v !== undefined) args.push(`--CD${env}=${v}`);
+}
 const extra = (process.env.DARKNET_CMAKE_ARGS || '').split(/\s+/).filter(Boolean);
 for (const a of extra) args.push(`--CD${a.replace(/^-D/, '')}`);
 const jobs = process.env.CMAKE_BUILD_PARALLEL_LEVEL || String((await import('node:os')).availableParallelism());

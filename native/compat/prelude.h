@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h> /* cuda.c uses fabs/sqrt without including it */
 #include "../guard.h"
+#ifdef GPU
+#include "cuda_compat.h"
+#endif
 
 #define exit(code) dn_guard_exit((code), __FILE__, __LINE__)
 #define abort() dn_guard_exit(134, __FILE__, __LINE__)

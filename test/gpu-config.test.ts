@@ -1,0 +1,73 @@
+/**
+ * The CUDA configuration path, exercised on any machine: CMake's DARKNET_GPU / DARKNET_CUDNN
+ * logic (cmake/gpu.cmake) and what a CPU build says when a GPU is asked for.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Detector } from '../lib/detector.js';
+import { capabilities } from '../lib/index.js';
+import { ensureModel, ROOT } from './helpers/fixtures.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function configure(...defs: string[]): { status: number | null; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'dn-cmake-'));
+  dirs.push(dir);
+  const r = spawnSync('cmake', ['-S', ROOT, '-B', dir, ...defs.map((d) => `-D${d}`)], { encoding: 'utf8' });
+  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+describe('cmake/gpu.cmake', () => {
+  it('DARKNET_GPU=OFF configures a CPU build without probing for CUDA', () => {
+    const r = configure('DARKNET_GPU=OFF');
+    expect(r.status).toBe(0);
+    expect(r.out).not.toMatch(/Looking for a CUDA compiler/);
+  });
+
+  it('DARKNET_GPU=auto builds for the CPU with a one-line notice when no full toolkit is found, else targets up to sm_90', () => {
+    const r = configure('DARKNET_GPU=auto');
+    expect(r.status).toBe(0);
+    const cuda = /darknet-node: CUDA [\d.]+, architectures ([\d;]+)/.exec(r.out);
+    if (cuda) expect(cuda[1]!.split(';')).toContain('90');
+    else expect(r.out).toMatch(/darknet-node: no CUDA toolkit found; building for CPU/);
+  });
+
+  it('DARKNET_GPU=ON fails with a clear message when the toolkit is missing (or configures CUDA when present)', () => {
+    const r = configure('DARKNET_GPU=ON');
+    if (r.status === 0) expect(r.out).toMatch(/darknet-node: CUDA [\d.]+, architectures/);
+    else expect(r.out).toMatch(/DARKNET_GPU=ON but no CUDA toolkit with nvcc, cuBLAS and cuRAND was found/);
+  });
+
+  it('rejects DARKNET_CUDNN=ON without CUDA, and values other than auto/ON/OFF', () => {
+    const a = configure('DARKNET_GPU=OFF', 'DARKNET_CUDNN=ON');
+    expect(a.status).not.toBe(0);
+    expect(a.out).toMatch(/DARKNET_CUDNN=ON needs a CUDA build/);
+    const b = configure('DARKNET_GPU=maybe');
+    expect(b.status).not.toBe(0);
+    expect(b.out).toMatch(/DARKNET_GPU must be auto, ON or OFF/);
+  });
+});
+
+describe.skipIf(capabilities().cuda)('a CPU-only build', () => {
+  it('reports itself honestly', () => {
+    const caps = capabilities();
+    expect(caps).toMatchObject({ cuda: false, cudnn: false, cudnnVersion: null, devices: [] });
+  });
+
+  it.each(['gpu', 0, 1] as const)('rejects device %j with NO_GPU', async (device) => {
+    const fx = await ensureModel('tiny');
+    await expect(Detector.load({ cfg: fx.cfg, weights: fx.weights, device })).rejects.toMatchObject({
+      code: 'NO_GPU', message: expect.stringMatching(/no CUDA support: rebuild from source with DARKNET_GPU=ON/),
+    });
+  });
+
+  it('rejects a malformed device with BAD_INPUT', async () => {
+    const fx = await ensureModel('tiny');
+    await expect(Detector.load({ cfg: fx.cfg, weights: fx.weights, device: -2 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(Detector.load({ cfg: fx.cfg, weights: fx.weights, device: 'tpu' as never })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+});
