@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseCfg } from './cfg/parse.js';
@@ -79,6 +79,7 @@ export interface YoloOutput {
 }
 
 const DEFAULTS = { thresh: 0.5, hierThresh: 0.5, nms: 0.45, letterbox: true } as const;
+const MAX_CFG_BYTES = 1 << 20;
 
 function checkUnit(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
@@ -159,9 +160,12 @@ export class Detector {
 
     let text: string;
     try {
+      // Real cfgs are a few KB (yolov3.cfg: 8 KB); refuse to read a huge file as one.
+      const { size } = await stat(cfgPath);
+      if (size > MAX_CFG_BYTES) throw new DarknetError('CFG_PARSE', `${size} bytes is too large for a cfg file (limit ${MAX_CFG_BYTES})`, { file: cfgPath });
       text = await readFile(cfgPath, 'utf8');
     } catch (e) {
-      throw ioError(e, cfgPath, 'cfg');
+      throw e instanceof DarknetError ? e : ioError(e, cfgPath, 'cfg');
     }
     const cfg = parseCfg(text, { file: cfgPath });
     const net = netSection(cfg);
@@ -203,10 +207,12 @@ export class Detector {
     try {
       this.assertUsable();
       if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', 'options must be an object');
-      const thresh = checkUnit('thresh', options.thresh ?? DEFAULTS.thresh);
-      const hier = checkUnit('hierThresh', options.hierThresh ?? DEFAULTS.hierThresh);
-      const nms = checkUnit('nms', options.nms ?? DEFAULTS.nms);
-      const letterbox = options.letterbox ?? DEFAULTS.letterbox;
+      // Only `undefined` means "default": null is a mistake worth reporting.
+      const pick = <T>(v: T | undefined, d: T) => (v === undefined ? d : v);
+      const thresh = checkUnit('thresh', pick(options.thresh, DEFAULTS.thresh));
+      const hier = checkUnit('hierThresh', pick(options.hierThresh, DEFAULTS.hierThresh));
+      const nms = checkUnit('nms', pick(options.nms, DEFAULTS.nms));
+      const letterbox = pick(options.letterbox, DEFAULTS.letterbox);
       if (typeof letterbox !== 'boolean') throw new DarknetError('BAD_INPUT', 'letterbox must be a boolean');
       const { maxPixels } = options;
       if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels < 1)) throw new DarknetError('BAD_INPUT', 'maxPixels must be a positive integer');

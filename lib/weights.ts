@@ -41,7 +41,12 @@ export async function readWeightsHeader(path: string): Promise<WeightsHeader> {
   }
   try {
     const buf = new Uint8Array(20);
-    const { bytesRead } = await fh.read(buf, 0, 20, 0);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await fh.read(buf, 0, 20, 0));
+    } catch (e) {
+      throw ioError(e, path, 'weights');
+    }
     return parseWeightsHeader(buf.subarray(0, bytesRead), path);
   } finally {
     await fh.close();

@@ -162,7 +162,9 @@ export function validateCfg(cfg: Cfg, opts: ValidateOptions = {}): NetworkShape 
     if (!steps || !scales) ck.fail(netSec, steps ? 'scales' : 'steps', 'policy=steps needs both steps and scales');
     if (steps.length !== scales.length) ck.fail(netSec, 'scales', `${steps.length} steps but ${scales.length} scales`);
   }
-  for (const k of ['learning_rate', 'momentum', 'decay']) ck.float(netSec, k, 0);
+  // Darknet reads these with atof/atoi, turning typos into 0 silently: check they are numbers.
+  for (const k of ['learning_rate', 'momentum', 'decay', 'angle', 'saturation', 'exposure', 'hue', 'aspect', 'clip', 'power', 'gamma', 'scale', 'B1', 'B2', 'eps', 'max_ratio', 'min_ratio']) ck.float(netSec, k, 0);
+  for (const k of ['max_batches', 'burn_in', 'step', 'max_crop', 'min_crop', 'random', 'center', 'adam', 'notruth']) ck.int(netSec, k, 0, 0);
 
   const layers: LayerShape[] = [];
   let input: Dims = { w: width, h: height, c: channels };
@@ -317,7 +319,8 @@ export function validateCfg(cfg: Cfg, opts: ValidateOptions = {}): NetworkShape 
         if (input.c !== channels) {
           ck.fail(s, 'classes', `the previous layer outputs ${input.c} channels, but ${mask.length} boxes × (${perBox - classes} + ${classes} classes) need ${channels}`);
         }
-        for (const k of ['jitter', 'ignore_thresh', 'truth_thresh', 'thresh']) ck.float(s, k, 0);
+        for (const k of ['jitter', 'ignore_thresh', 'truth_thresh', 'thresh', 'coord_scale', 'object_scale', 'noobject_scale', 'class_scale', 'mask_scale']) ck.float(s, k, 0);
+        for (const k of ['max', 'random', 'rescore', 'bias_match', 'absolute', 'log', 'sqrt', 'background']) ck.int(s, k, 0, 0);
         const pairs: Array<[number, number]> = mask.map((m) => [anchors?.[2 * m] ?? 0.5, anchors?.[2 * m + 1] ?? 0.5]);
         const head: YoloHead = {
           layer: index, grid: [input.w, input.h], classes, mask, anchors: pairs, channels,
