@@ -140,6 +140,7 @@ void dn_free_network(dn_network *h) {
     for (int i = 0; i < net->n; i++) {
       layer *l = &net->layers[i];
       if ((l->type == YOLO || l->type == REGION) && l->mask) { dn_free(l->mask); l->mask = NULL; }
+      if (l->loss) { dn_free(l->loss); l->loss = NULL; } /* softmax's, not freed by free_layer (found by fuzzing) */
     }
     dn_free(net->workspace); net->workspace = NULL;
     dn_free(net->seen); dn_free(net->t); dn_free(net->cost);

@@ -62,7 +62,8 @@ void dn_read_weights(network *net, const char *path, dn_progress_fn progress, vo
   int hdr[3];
   if (fread(hdr, sizeof(int), 3, r.fp) != 3) { fclose(r.fp); dn_guard_fail("%s: truncated header", path); }
   int major = hdr[0], minor = hdr[1];
-  if ((major * 10 + minor) >= 2 && major < 1000 && minor < 1000) {
+  /* Darknet's test, in 64-bit: its int `major * 10` overflows on garbage headers (found by fuzzing). */
+  if ((long long)major * 10 + minor >= 2 && major < 1000 && minor < 1000) {
     size_t seen;
     if (fread(&seen, sizeof(seen), 1, r.fp) != 1) { fclose(r.fp); dn_guard_fail("%s: truncated header", path); }
     *net->seen = seen;

@@ -254,6 +254,9 @@ export function validateCfg(cfg: Cfg, opts: ValidateOptions = {}): NetworkShape 
           out = { w: input.w * stride, h: input.h * stride, c: input.c / (stride * stride) };
         } else {
           if (input.w % stride || input.h % stride) ck.fail(s, 'stride', `${input.w}×${input.h} is not divisible by stride ${stride}`);
+          // reorg_cpu computes c / stride² in both directions and divides by it: with fewer
+          // channels than stride² the process dies of SIGFPE (found by fuzzing).
+          if (input.c % (stride * stride)) ck.fail(s, 'stride', `${input.c} channels are not a multiple of stride² = ${stride * stride}`);
           out = { w: input.w / stride, h: input.h / stride, c: input.c * stride * stride };
         }
         L = { ...base, output: out, outputs: out.w * out.h * out.c, stride };
