@@ -177,6 +177,9 @@ export class Detector {
     if (height) setOption(net, 'height', height);
     const shape = validateCfg(cfg, options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes });
     if (!shape.heads.length) throw new DarknetError('CFG_UNSUPPORTED', 'the network has no [yolo] or [region] layer: it is not a detector', { file: cfgPath });
+    // Darknet's detector always feeds 3-channel RGB (load_image_color); a network reading more
+    // channels would read past the image buffer (heap overflow, found by fuzzing).
+    if (shape.channels !== 3) throw new DarknetError('CFG_UNSUPPORTED', `[net] channels=${shape.channels}: detection feeds RGB images, the network must take channels=3`, { file: cfgPath });
     const header = weights === null ? null : await checkWeights(weights, shape, basename(cfgPath));
     const names = await readNames(options.names, shape.classes);
 

@@ -277,6 +277,8 @@ static void check_finite_heads(const network *net) {
 static void do_detect(void *p) {
   detect_ctx *c = p;
   network *net = c->net;
+  /* The image below has 3 channels; a network reading more would read past it. */
+  if (net->c != 3) dn_guard_fail("the network takes %d input channels; detection feeds 3 (RGB)", net->c);
   /* Darknet's load_image_color: 3 channels, planar, value/255. Gray is replicated and alpha
    * dropped, as stb_image does when asked for 3 channels. */
   image im = make_image(c->w, c->h, 3);

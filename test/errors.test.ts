@@ -185,6 +185,15 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
   it('a failed calloc (unchecked upstream) becomes an error', async () => {
     await nativeCode(load(write('huge.cfg', '[net]\nwidth=60000\nheight=60000\nchannels=3\n[convolutional]\nfilters=1024\nsize=3\npad=1\n'), null), /out of memory|allocation size overflows/);
   });
+  it('a network reading more than 3 channels is refused before it reads past the RGB image (found by fuzzing)', async () => {
+    const net = new (native().Network)();
+    await net.load(write('ch4.cfg', '[net]\nwidth=32\nheight=32\nchannels=4\n[convolutional]\nfilters=18\nsize=3\npad=1\n[yolo]\nclasses=1\nmask=0,1,2\nnum=3\n'), null);
+    try {
+      await nativeCode(net.detect(new Uint8Array(8 * 8 * 3), 8, 8, 3, true, 0.5, 0.5, 0.45), /takes 4 input channels; detection feeds 3/);
+    } finally {
+      net.dispose();
+    }
+  });
   it('non-finite network outputs are refused instead of overflowing the detection array', async () => {
     // Same size as the real weights, but every float NaN: yolo_num_detections and
     // get_yolo_detections disagree on NaN and upstream writes past its allocation.

@@ -103,6 +103,8 @@ export function buildCorpus(dir: string, tiny: { cfg: string; weights: string },
     ['classifier-not-detector', readFileSync('/usr/share/darknet/cfg/darknet19.cfg', 'utf8')],
     // found by fuzzing (scripts/fuzz.sh): reorg_cpu divides by channels / stride², SIGFPE when 0
     ['fuzz-reorg-few-channels', '[net]\nwidth=64\nheight=64\nchannels=3\n[convolutional]\nfilters=1\nsize=3\npad=1\n[reorg]\nstride=2\n[convolutional]\nfilters=18\nsize=1\n[yolo]\nclasses=1\nmask=0,1,2\nnum=3\n'],
+    // found by fuzzing: detection feeds 3 channels, a 4-channel network read past the image
+    ['fuzz-channels-4', cfgText.replace('channels=3', 'channels=4')],
     ['huge-file', `${'#'.repeat(1023)}\n`.repeat(8 * 1024) + cfgText],
   ];
   for (const [name, text] of structural) cfgCase(`cfg-${name}`, text);

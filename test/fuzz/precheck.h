@@ -105,7 +105,7 @@ static int precheck(char *text) {
     long x;
     if (layer < 0) { /* [net] */
       if (!strcmp(k, "width") || !strcmp(k, "height")) { if (!pc_int(v, 1, 160, 0)) return 0; }
-      else if (!strcmp(k, "channels")) { if (!pc_int(v, 1, 4, 0)) return 0; }
+      else if (!strcmp(k, "channels")) { if (!pc_int(v, 3, 3, 0)) return 0; } /* Detector.load: RGB only (found by this fuzzer) */
       else if (!strcmp(k, "batch") || !strcmp(k, "subdivisions") || !strcmp(k, "time_steps")) { if (!pc_int(v, 1, 1, 0)) return 0; }
       else if (!strcmp(k, "inputs") || !strcmp(k, "policy")) return 0;
       continue;
