@@ -56,7 +56,7 @@ beforeAll(async () => {
 
 describe('soak', () => {
   it('10,000 detects and 500 load/dispose cycles: RSS growth < 20 MB after warm-up', () => {
-    const out = execFileSync(process.execPath, [join(ROOT, 'test', 'fixtures', 'soak.mjs'), smallCfg, smallWeights, '10000', '500'], { encoding: 'utf8', timeout: 300_000 });
+    const out = execFileSync(process.execPath, ['--expose-gc', join(ROOT, 'test', 'fixtures', 'soak.mjs'), smallCfg, smallWeights, '10000', '500'], { encoding: 'utf8', timeout: 300_000 });
     const { detectCurve, cycleCurve } = JSON.parse(out.trim().split('\n').pop()!) as { detectCurve: number[]; cycleCurve: number[] };
     console.log(`RSS (MB) every 1,000 detects: ${detectCurve.join(' ')}`);
     console.log(`RSS (MB) every 50 load/dispose cycles: ${cycleCurve.join(' ')}`);
