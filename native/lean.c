@@ -3,8 +3,8 @@
  * bias and scale updates, batch-norm copies (x, x_norm) and batch statistics, and one output
  * buffer per layer although most outputs are dead two layers later. For yolov3-416 that took a
  * process to ~950 MB after one detect. Here, after parsing and before the first forward pass:
- *   - training-only buffers are freed (the [yolo]/[region] layers keep their delta: their
- *     forward functions clear it);
+ *   - training-only buffers are freed (the [yolo]/[region]/[softmax] layers keep their delta:
+ *     their forward functions write it);
  *   - batch-norm's x (a copy of the pre-normalisation output that only backward reads) aliases
  *     the output, so forward_batchnorm_layer's copy becomes a copy onto itself;
  *   - layer outputs are assigned to shared buffers by liveness (a layer's output lives until the
@@ -22,11 +22,15 @@
 
 static int is_head(const layer *l) { return l->type == YOLO || l->type == REGION || l->type == DETECTION; }
 
+/* Layers whose forward function writes their delta: the heads always clear it, softmax writes
+ * it when some layer declared itself the truth (`truth=1`; found by fuzzing). */
+static int forward_writes_delta(const layer *l) { return is_head(l) || l->type == SOFTMAX || l->type == COST; }
+
 static void free_training_state(network *net) {
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
     if (l->type == DROPOUT) continue; /* its output/delta alias the previous layer's */
-    if (!is_head(l)) DROP(l->delta);
+    if (!forward_writes_delta(l)) DROP(l->delta);
     DROP(l->weight_updates); DROP(l->bias_updates); DROP(l->scale_updates);
     DROP(l->mean); DROP(l->variance); DROP(l->mean_delta); DROP(l->variance_delta);
     DROP(l->x_norm); DROP(l->m); DROP(l->v); DROP(l->bias_m); DROP(l->bias_v); DROP(l->scale_m); DROP(l->scale_v);
@@ -131,7 +135,7 @@ void dn_account(const struct dn_network *h, dn_memory *m) {
       int pooled = 0;
       for (int s = 0; s < h->npool; s++) if (l->output == h->pool[s]) pooled = 1;
       if (!pooled) m->activations += out;
-      if (l->delta) m->activations += out; /* heads clear theirs on every pass */
+      if (l->delta) m->activations += out; /* kept where forward writes it (heads, softmax) */
     }
   }
   if (h->lean) {

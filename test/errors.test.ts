@@ -194,6 +194,15 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
       net.dispose();
     }
   });
+  it('lean networks keep the deltas a forward pass writes (softmax after a truth= layer; found by fuzzing)', async () => {
+    const net = new (native().Network)();
+    await net.load(write('truth.cfg', '[net]\nwidth=16\nheight=16\nchannels=3\n[convolutional]\nfilters=4\nsize=3\npad=1\ntruth=1\n[softmax]\ngroups=1\n'), null);
+    try {
+      await expect(net.detect(new Uint8Array(8 * 8 * 3), 8, 8, 3, true, 0.5, 0.5, 0.45)).resolves.toMatchObject({ count: 0 });
+    } finally {
+      net.dispose();
+    }
+  });
   it('non-finite network outputs are refused instead of overflowing the detection array', async () => {
     // Same size as the real weights, but every float NaN: yolo_num_detections and
     // get_yolo_detections disagree on NaN and upstream writes past its allocation.

@@ -89,7 +89,9 @@ const ACTIVATIONS = new Set([
 ]);
 const POLICIES = new Set(['constant', 'step', 'exp', 'poly', 'steps', 'sig', 'random']);
 /** Options that make Darknet read other files or skip weight records: refused (not run here). */
-const UNSUPPORTED_OPTIONS = new Set(['map', 'tree', 'numload', 'binary', 'xnor', 'flatten', 'extra']);
+/* `truth` makes a layer's output the training target of later layers (so softmax writes a loss
+ * during inference): a training device, refused here (found by fuzzing). */
+const UNSUPPORTED_OPTIONS = new Set(['map', 'tree', 'numload', 'binary', 'xnor', 'flatten', 'extra', 'truth']);
 const MAX_SIDE = 65536;
 
 class Checker {

@@ -105,6 +105,8 @@ export function buildCorpus(dir: string, tiny: { cfg: string; weights: string },
     ['fuzz-reorg-few-channels', '[net]\nwidth=64\nheight=64\nchannels=3\n[convolutional]\nfilters=1\nsize=3\npad=1\n[reorg]\nstride=2\n[convolutional]\nfilters=18\nsize=1\n[yolo]\nclasses=1\nmask=0,1,2\nnum=3\n'],
     // found by fuzzing: detection feeds 3 channels, a 4-channel network read past the image
     ['fuzz-channels-4', cfgText.replace('channels=3', 'channels=4')],
+    // found by fuzzing: `truth=` makes softmax write its loss during inference
+    ['fuzz-truth-option', cfgText.replace('[maxpool]', '[maxpool]\ntruth=1')],
     ['huge-file', `${'#'.repeat(1023)}\n`.repeat(8 * 1024) + cfgText],
   ];
   for (const [name, text] of structural) cfgCase(`cfg-${name}`, text);
