@@ -96,6 +96,22 @@ function checkSide(name: string, v: unknown): number | undefined {
   return v;
 }
 
+/**
+ * Darknet resizes with a 1/(size - 1) step: a letterboxed side of one pixel (a very thin image)
+ * sends its sampler out of bounds. Same arithmetic as letterbox_image (C integer division).
+ */
+function checkGeometry(w: number, h: number, netW: number, netH: number, letterbox: boolean): void {
+  let nw = netW;
+  let nh = netH;
+  if (letterbox) {
+    if (Math.fround(netW / w) < Math.fround(netH / h)) nh = Math.trunc((h * netW) / w);
+    else nw = Math.trunc((w * netH) / h);
+  }
+  if (nw < 2 || nh < 2) {
+    throw new DarknetError('BAD_INPUT', `a ${w}×${h} image is too thin to ${letterbox ? 'letterbox' : 'resize'} into ${netW}×${netH} (it would become ${nw}×${nh}; Darknet needs at least 2 pixels per side)`);
+  }
+}
+
 function netSection(cfg: Cfg) {
   const s = cfg.sections[0];
   if (!s || canonicalType(s.type) !== 'net') throw new DarknetError('CFG_INVALID', 'the first section must be [net]', cfg.file ? { file: cfg.file } : {});
@@ -220,6 +236,7 @@ export class Detector {
       const { maxPixels } = options;
       if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels < 1)) throw new DarknetError('BAD_INPUT', 'maxPixels must be a positive integer');
       const px = await toPixels(input, maxPixels === undefined ? {} : { maxPixels });
+      checkGeometry(px.width, px.height, this.shape.width, this.shape.height, letterbox);
       const boxes = await this.exclusive(() => this.net.detect(px.data, px.width, px.height, px.channels, letterbox, thresh, hier, nms));
       return toDetections(boxes, px.width, px.height, thresh, this.names);
     } catch (e) {

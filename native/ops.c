@@ -279,6 +279,17 @@ static void do_detect(void *p) {
   network *net = c->net;
   /* The image below has 3 channels; a network reading more would read past it. */
   if (net->c != 3) dn_guard_fail("the network takes %d input channels; detection feeds 3 (RGB)", net->c);
+  /* resize_image divides by (new size - 1): a side of 1 pixel makes its sampling index NaN and
+   * reads far out of bounds (found by fuzzing). Letterboxing a very thin image, or a network
+   * 1 pixel wide, gets there; compute the sizes exactly as letterbox_image does. */
+  int new_w = net->w, new_h = net->h;
+  if (c->letterbox) {
+    if (((float)net->w / c->w) < ((float)net->h / c->h)) new_h = (c->h * net->w) / c->w;
+    else new_w = (c->w * net->h) / c->h;
+  }
+  if (new_w < 2 || new_h < 2)
+    dn_guard_fail("a %dx%d image cannot be %s to %dx%d: Darknet's resize needs at least 2 pixels per side",
+                  c->w, c->h, c->letterbox ? "letterboxed" : "resized", new_w, new_h);
   /* Darknet's load_image_color: 3 channels, planar, value/255. Gray is replicated and alpha
    * dropped, as stb_image does when asked for 3 channels. */
   image im = make_image(c->w, c->h, 3);

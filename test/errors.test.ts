@@ -203,6 +203,15 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
       net.dispose();
     }
   });
+  it('an image too thin to letterbox is refused before Darknet divides by zero in resize (found by fuzzing)', async () => {
+    const net = new (native().Network)();
+    await net.load(tiny.cfg, tiny.weights);
+    try {
+      await nativeCode(net.detect(new Uint8Array(2000 * 2 * 3), 2000, 2, 3, true, 0.5, 0.5, 0.45), /cannot be letterboxed to 416x0/);
+    } finally {
+      net.dispose();
+    }
+  });
   it('non-finite network outputs are refused instead of overflowing the detection array', async () => {
     // Same size as the real weights, but every float NaN: yolo_num_detections and
     // get_yolo_detections disagree on NaN and upstream writes past its allocation.

@@ -183,6 +183,10 @@ export function buildCorpus(dir: string, tiny: { cfg: string; weights: string },
   raw('raw-long', { data: new Uint8Array(49), width: 4, height: 4, channels: 3 });
   for (const c of [0, 2, 5, -3, 3.5, Number.NaN]) raw(`raw-channels-${c}`, { data: new Uint8Array(48), width: 4, height: 4, channels: c });
   for (const wd of [0, -4, 4.5, Number.NaN, Infinity, 70000]) raw(`raw-width-${wd}`, { data: new Uint8Array(48), width: wd, height: 4, channels: 3 });
+  // found by fuzzing: letterboxing to a 1-pixel side sends Darknet's resize out of bounds
+  raw('raw-too-thin-2000x2', { data: new Uint8Array(2000 * 2 * 3), width: 2000, height: 2, channels: 3 });
+  raw('raw-too-thin-1x900', { data: new Uint8Array(900 * 3), width: 1, height: 900, channels: 3 });
+  raw('raw-too-thin-2000x5', { data: new Uint8Array(2000 * 5 * 3), width: 2000, height: 5, channels: 3 }); // → 416×1: the crash itself
   raw('raw-plain-array', { data: new Array(48).fill(0), width: 4, height: 4, channels: 3 });
   raw('raw-float32', { data: new Float32Array(48), width: 4, height: 4, channels: 3 });
   raw('raw-int16', { data: new Int16Array(48), width: 4, height: 4, channels: 3 });
