@@ -19,3 +19,4 @@ export type { MemoryUsage, NativeCapabilities, GpuDevice } from './native.js';
 export function capabilities(): NativeCapabilities {
   return native().capabilities();
 }
+export * from './eval/index.js';

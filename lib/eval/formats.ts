@@ -1,0 +1,71 @@
+/**
+ * Ground truth and detections in the formats the evaluation reads: COCO annotation files,
+ * COCO-style result files (what `darknet detector valid` writes), and Darknet label files.
+ */
+import { DarknetError } from '../errors.js';
+import type { BBox, GroundTruth, ImageId, Prediction } from './coco.js';
+
+export interface CocoDataset {
+  groundTruth: GroundTruth[];
+  /** every image of the file, annotated or not */
+  imageIds: ImageId[];
+  categoryIds: number[];
+  images: Map<ImageId, { fileName: string; width: number; height: number }>;
+}
+
+const isBox = (b: unknown): b is BBox => Array.isArray(b) && b.length === 4 && b.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/** A COCO annotations JSON (instances_*.json), already parsed. */
+export function fromCocoAnnotations(json: unknown, file?: string): CocoDataset {
+  const fail = (msg: string) => new DarknetError('BAD_INPUT', `COCO annotations: ${msg}`, file ? { file } : {});
+  const j = json as { images?: unknown; annotations?: unknown; categories?: unknown };
+  if (!j || !Array.isArray(j.images) || !Array.isArray(j.annotations)) throw fail('needs "images" and "annotations" arrays');
+  const images = new Map<ImageId, { fileName: string; width: number; height: number }>();
+  for (const im of j.images as Array<Record<string, unknown>>) {
+    if (typeof im?.id !== 'number' && typeof im?.id !== 'string') throw fail('an image without an id');
+    images.set(im.id, { fileName: String(im.file_name ?? ''), width: Number(im.width ?? 0), height: Number(im.height ?? 0) });
+  }
+  const groundTruth = (j.annotations as Array<Record<string, unknown>>).map((a, i) => {
+    if (!isBox(a?.bbox) || typeof a.category_id !== 'number' || !images.has(a.image_id as ImageId)) throw fail(`annotation ${i} needs bbox, category_id and a known image_id`);
+    return {
+      imageId: a.image_id as ImageId, categoryId: a.category_id, bbox: a.bbox,
+      ...(typeof a.area === 'number' ? { area: a.area } : {}),
+      ...(a.iscrowd ? { iscrowd: true } : {}),
+      ...(a.ignore ? { ignore: true } : {}),
+    };
+  });
+  const categoryIds = Array.isArray(j.categories)
+    ? (j.categories as Array<{ id: number }>).map((c) => c.id)
+    : [...new Set(groundTruth.map((g) => g.categoryId))];
+  return { groundTruth, imageIds: [...images.keys()], categoryIds: categoryIds.sort((a, b) => a - b), images };
+}
+
+/** A results JSON: [{ image_id, category_id, bbox: [x, y, w, h], score }]. */
+export function fromCocoResults(json: unknown, file?: string): Prediction[] {
+  if (!Array.isArray(json)) throw new DarknetError('BAD_INPUT', 'results: expected an array', file ? { file } : {});
+  return json.map((r: Record<string, unknown>, i) => {
+    if (!isBox(r?.bbox) || typeof r.category_id !== 'number' || typeof r.score !== 'number' || (typeof r.image_id !== 'number' && typeof r.image_id !== 'string')) {
+      throw new DarknetError('BAD_INPUT', `results: entry ${i} needs image_id, category_id, bbox and score`, file ? { file } : {});
+    }
+    return { imageId: r.image_id, categoryId: r.category_id, bbox: r.bbox, score: r.score };
+  });
+}
+
+/**
+ * A Darknet label file (`class cx cy w h` per line, relative to the image) for an image of the
+ * given size, as pixel boxes. `file` names the label file in errors (with the line).
+ */
+export function fromDarknetLabels(text: string, width: number, height: number, imageId: ImageId, file?: string): GroundTruth[] {
+  const out: GroundTruth[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (!t) return;
+    const v = t.split(/\s+/).map(Number);
+    const [cls, cx, cy, w, h] = v as [number, number, number, number, number];
+    if (v.length !== 5 || v.some((x) => !Number.isFinite(x)) || !Number.isInteger(cls) || cls < 0 || w <= 0 || h <= 0) {
+      throw new DarknetError('BAD_INPUT', `malformed label line "${t.slice(0, 60)}" (expected: class cx cy w h)`, { ...(file ? { file } : {}), line: i + 1 });
+    }
+    out.push({ imageId, categoryId: cls, bbox: [(cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height] });
+  });
+  return out;
+}
