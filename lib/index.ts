@@ -20,3 +20,4 @@ export function capabilities(): NativeCapabilities {
   return native().capabilities();
 }
 export * from './eval/index.js';
+export * from './train/index.js';

@@ -1,0 +1,4 @@
+export { kmeansAnchors } from './anchors.js';
+export type { AnchorResult } from './anchors.js';
+export { generateSyntheticDataset, SHAPES } from './synthetic.js';
+export type { SyntheticDataset, SyntheticImage, SyntheticObject, SyntheticOptions, ShapeName } from './synthetic.js';
