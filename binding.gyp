@@ -37,6 +37,8 @@
         "native/ops.c",
         "native/lean.c",
         "native/weights_io.c",
+        "native/train.c",
+        "native/train_worker.cc",
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -13,6 +13,7 @@ export type DarknetErrorCode =
   | 'BUSY' // concurrent native use (prevented by the TS queue; a bug if seen)
   | 'NOT_LOADED'
   | 'NO_GPU' // a GPU was asked for and this build or machine has none
+  | 'DATASET' // a training image or label file is missing or malformed
   | 'DARKNET' // Darknet itself failed (exit/assert/error trapped by the native guard)
   | 'NATIVE' // any other native failure
   | 'NATIVE_MISSING'; // the compiled addon is not found

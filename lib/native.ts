@@ -84,9 +84,35 @@ export interface NativeCapabilities {
   darknetSource: string;
 }
 
+export interface NativeTrainOptions {
+  cfg: string;
+  weights?: string;
+  paths: string[];
+  maxBatches: number;
+  checkpointEvery: number;
+  prefix: string;
+  clearSeen: boolean;
+}
+
+export interface NativeTrainProgress {
+  iteration: number;
+  loss: number;
+  avgLoss: number;
+  learningRate: number;
+  imagesSeen: number;
+  checkpoint?: string;
+}
+
+export interface NativeTrainJob {
+  promise: Promise<{ weights: string; stopped: boolean; iterations: number; avgLoss: number }>;
+  /** stop after the current iteration (the final weights are still written) */
+  stop(): void;
+}
+
 export interface NativeAddon {
   Network: new () => NativeNetwork;
   capabilities(): NativeCapabilities;
+  train(options: NativeTrainOptions, onProgress: (p: NativeTrainProgress) => void): NativeTrainJob;
 }
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -6,6 +6,7 @@
 
 #include "network.h"
 #include "ops.h"
+#include "train_worker.h"
 
 namespace dnn {
 
@@ -15,10 +16,12 @@ class Addon : public Napi::Addon<Addon> {
     DefineAddon(exports, {
                              InstanceValue("Network", Network::Define(env), napi_enumerable),
                              InstanceMethod<&Addon::Capabilities>("capabilities", napi_enumerable),
+                             InstanceMethod<&Addon::TrainJob>("train", napi_enumerable),
                          });
   }
 
  private:
+  Napi::Value TrainJob(const Napi::CallbackInfo &info) { return Train(info); }
   Napi::Value Capabilities(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);

@@ -55,7 +55,7 @@ export function fromCocoResults(json: unknown, file?: string): Prediction[] {
  * A Darknet label file (`class cx cy w h` per line, relative to the image) for an image of the
  * given size, as pixel boxes. `file` names the label file in errors (with the line).
  */
-export function fromDarknetLabels(text: string, width: number, height: number, imageId: ImageId, file?: string): GroundTruth[] {
+export function fromDarknetLabels(text: string, width: number, height: number, imageId: ImageId, file?: string, classes = Infinity): GroundTruth[] {
   const out: GroundTruth[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     const t = line.trim();
@@ -65,6 +65,7 @@ export function fromDarknetLabels(text: string, width: number, height: number, i
     if (v.length !== 5 || v.some((x) => !Number.isFinite(x)) || !Number.isInteger(cls) || cls < 0 || w <= 0 || h <= 0) {
       throw new DarknetError('BAD_INPUT', `malformed label line "${t.slice(0, 60)}" (expected: class cx cy w h)`, { ...(file ? { file } : {}), line: i + 1 });
     }
+    if (cls >= classes) throw new DarknetError('BAD_INPUT', `class ${cls} is outside the ${classes} classes`, { ...(file ? { file } : {}), line: i + 1 });
     out.push({ imageId, categoryId: cls, bbox: [(cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height] });
   });
   return out;

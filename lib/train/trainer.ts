@@ -1,0 +1,184 @@
+import { EventEmitter } from 'node:events';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseCfg } from '../cfg/parse.js';
+import { validateCfg } from '../cfg/validate.js';
+import { callSite, DarknetError, fromNative, withCallSite } from '../errors.js';
+import { fromDarknetLabels } from '../eval/formats.js';
+import { ioError } from '../files.js';
+import { native } from '../native.js';
+import { checkWeights } from '../weights.js';
+
+export interface TrainOptions {
+  /** training cfg: its batch, subdivisions, learning-rate schedule and augmentation are used */
+  cfg: string;
+  /** a Darknet .data file (its `train=` list), a list file of image paths, or the paths */
+  data: string | readonly string[];
+  /** weights to start from (e.g. a checkpoint); random initialisation otherwise */
+  initialWeights?: string;
+  /** stop after this many iterations (overrides the cfg's max_batches) */
+  maxBatches: number;
+  /** write <outDir>/<cfg name>_<iteration>.weights every this many iterations (default 100; 0: never) */
+  checkpointEvery?: number;
+  /** where weights are written (default: the .data file's `backup=`, else ./backup) */
+  outDir?: string;
+  /** start the iteration count at 0 even when initialWeights records images seen */
+  clearSeen?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface TrainProgress {
+  iteration: number;
+  loss: number;
+  /** Darknet's running average (0.9 · previous + 0.1 · loss) */
+  avgLoss: number;
+  learningRate: number;
+  imagesSeen: number;
+  /** milliseconds since training started */
+  elapsed: number;
+  /** the checkpoint written at this iteration, if any */
+  checkpoint?: string;
+}
+
+export interface TrainResult {
+  /** the final weights (<outDir>/<cfg name>_final.weights) */
+  weights: string;
+  iterations: number;
+  avgLoss: number;
+  checkpoints: string[];
+  /** true when stopped through the AbortSignal (the final weights are still written) */
+  aborted: boolean;
+}
+
+const IMAGE_EXT = /\.(jpe?g|png)$/i;
+
+/** Where Darknet looks for an image's labels (data.c fill_truth_detection, first match each). */
+export function labelPathFor(image: string): string {
+  let p = image;
+  for (const [from, to] of [['images', 'labels'], ['JPEGImages', 'labels'], ['raw', 'labels'], ['.jpg', '.txt'], ['.png', '.txt'], ['.JPG', '.txt'], ['.JPEG', '.txt']] as const) {
+    const i = p.indexOf(from);
+    if (i >= 0) p = p.slice(0, i) + to + p.slice(i + from.length);
+  }
+  return p;
+}
+
+function parseDataFile(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.replace(/\s/g, '');
+    if (!t || t.startsWith('#')) continue;
+    const eq = t.indexOf('=');
+    if (eq > 0) m.set(t.slice(0, eq), t.slice(eq + 1));
+  }
+  return m;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw ioError(e, path, what);
+  }
+}
+
+/** Resolves and checks the training images and their label files before Darknet reads them. */
+export async function loadTrainingSet(data: TrainOptions['data'], classes: number): Promise<{ paths: string[]; backup?: string }> {
+  let paths: string[];
+  let backup: string | undefined;
+  if (typeof data === 'string' && data.endsWith('.data')) {
+    const opts = parseDataFile(await readText(data, 'data'));
+    const list = opts.get('train');
+    if (!list) throw new DarknetError('DATASET', 'no train= entry', { file: data });
+    backup = opts.get('backup');
+    const n = Number(opts.get('classes') ?? classes);
+    if (n !== classes) throw new DarknetError('DATASET', `classes=${n} but the cfg's last layer has ${classes}`, { file: data });
+    paths = (await readText(list, 'train list')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  } else if (typeof data === 'string') {
+    paths = (await readText(data, 'train list')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  } else {
+    paths = [...data];
+  }
+  if (!paths.length) throw new DarknetError('DATASET', 'no training images', typeof data === 'string' ? { file: data } : {});
+  for (const img of paths) {
+    // find_replace formats paths into 4096-byte stack buffers
+    if (img.length > 4000) throw new DarknetError('DATASET', 'image path longer than 4000 characters', { file: img.slice(0, 200) });
+    if (!IMAGE_EXT.test(img)) throw new DarknetError('DATASET', 'training images must be .jpg, .jpeg or .png (Darknet derives the label path from the extension)', { file: img });
+    try {
+      if (!(await stat(img)).isFile()) throw new DarknetError('DATASET', 'not a file', { file: img });
+    } catch (e) {
+      throw e instanceof DarknetError ? e : ioError(e, img, 'training image');
+    }
+    const label = labelPathFor(img);
+    if (label === img) throw new DarknetError('DATASET', 'cannot derive a label path (Darknet replaces "images" with "labels" and the extension with .txt)', { file: img });
+    try {
+      fromDarknetLabels(await readText(label, 'label'), 1, 1, img, label, classes);
+    } catch (e) {
+      if (e instanceof DarknetError && e.code === 'BAD_INPUT') throw new DarknetError('DATASET', e.message.replace(`${label}:${e.line}: `, ''), { file: label, ...(e.line ? { line: e.line } : {}) });
+      throw e;
+    }
+  }
+  return backup ? { paths, backup } : { paths };
+}
+
+/**
+ * Trains a detector with Darknet's own trainer (train_network) on a libuv worker thread.
+ * Emits 'progress' (TrainProgress) per iteration and 'checkpoint' (path) when weights are written.
+ */
+export class Trainer extends EventEmitter {
+  async train(options: TrainOptions): Promise<TrainResult> {
+    const site = callSite();
+    try {
+      return await this.run(options);
+    } catch (e) {
+      throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
+    }
+  }
+
+  private async run(o: TrainOptions): Promise<TrainResult> {
+    if (!o || typeof o.cfg !== 'string') throw new DarknetError('BAD_INPUT', 'train needs { cfg, data, maxBatches }');
+    if (!Number.isInteger(o.maxBatches) || o.maxBatches < 1) throw new DarknetError('BAD_INPUT', 'maxBatches must be a positive integer');
+    const every = o.checkpointEvery ?? 100;
+    if (!Number.isInteger(every) || every < 0) throw new DarknetError('BAD_INPUT', 'checkpointEvery must be a non-negative integer');
+    o.signal?.throwIfAborted();
+    const cfg = parseCfg(await readText(o.cfg, 'cfg'), { file: o.cfg });
+    const shape = validateCfg(cfg);
+    const last = shape.layers[shape.layers.length - 1]!;
+    if (!last.yolo) throw new DarknetError('CFG_UNSUPPORTED', 'the last layer must be [yolo] or [region] to train a detector', { file: o.cfg });
+    if (shape.channels !== 3) throw new DarknetError('CFG_UNSUPPORTED', 'training images are RGB: the network must take channels=3', { file: o.cfg });
+    if (o.initialWeights) await checkWeights(o.initialWeights, shape, basename(o.cfg));
+    const { paths, backup } = await loadTrainingSet(o.data, shape.classes);
+    const outDir = resolve(o.outDir ?? backup ?? 'backup');
+    await mkdir(outDir, { recursive: true });
+    const prefix = join(outDir, basename(o.cfg).replace(/\.cfg$/, ''));
+    const checkpoints: string[] = [];
+    const started = Date.now();
+    let last_: TrainProgress | undefined;
+    const job = native().train(
+      { cfg: resolve(o.cfg), ...(o.initialWeights ? { weights: resolve(o.initialWeights) } : {}), paths, maxBatches: o.maxBatches, checkpointEvery: every, prefix, clearSeen: o.clearSeen ?? false },
+      (p) => {
+        last_ = { ...p, elapsed: Date.now() - started };
+        if (p.checkpoint) {
+          checkpoints.push(p.checkpoint);
+          this.emit('checkpoint', p.checkpoint);
+        }
+        this.emit('progress', last_);
+      },
+    );
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      job.stop();
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await job.promise;
+      // Progress events travel through a thread-safe function whose queue may still hold the
+      // last ones when the job settles: let them through so every iteration was reported.
+      for (let i = 0; i < 1000 && (last_?.iteration ?? 0) < r.iterations; i++) await new Promise((ok) => setImmediate(ok));
+      return { weights: r.weights, iterations: r.iterations, avgLoss: r.avgLoss, checkpoints, aborted };
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+

@@ -1,0 +1,76 @@
+/* Training through Darknet's own code (train_network), the loop of examples/detector.c's
+ * train_detector without its loader threads: each step loads a batch with
+ * load_data_detection on this thread, so a bad image or label file is trapped by the guard
+ * instead of killing the process from a loader thread. Multi-scale resizing (`random=1`) is
+ * not done. Runs on a libuv worker; progress and stop requests go through the callback. */
+#include <stdio.h>
+#include <string.h>
+
+#include "guard.h"
+#include "ops_internal.h"
+#include "train.h"
+
+data load_data_detection(int n, char **paths, int m, int w, int h, int boxes, int classes, float jitter, float hue,
+                         float saturation, float exposure); /* data.c */
+float get_current_rate(network *net);                        /* network.c */
+
+typedef struct {
+  network *net;
+  char **paths;
+  int npaths;
+  float loss;
+  const char *save_path;
+} step_ctx;
+
+static void do_step(void *p) {
+  step_ctx *c = p;
+  network *net = c->net;
+  layer l = net->layers[net->n - 1];
+  int imgs = net->batch * net->subdivisions;
+  data d = load_data_detection(imgs, c->paths, c->npaths, net->w, net->h, l.max_boxes, l.classes, l.jitter, net->hue,
+                               net->saturation, net->exposure);
+  c->loss = train_network(net, d);
+  free_data(d);
+}
+
+static void do_save(void *p) {
+  step_ctx *c = p;
+  save_weights(c->net, (char *)c->save_path);
+}
+
+int dn_train(const dn_train_params *p, dn_train_fn progress, void *ctx, char *err, size_t errlen) {
+  dn_network *h = NULL;
+  if (dn_load(p->cfg, p->weights, 0, -1, NULL, NULL, &h, err, errlen) != 0) return -1;
+  network *net = h->net;
+  if (net->layers[net->n - 1].type != YOLO && net->layers[net->n - 1].type != REGION) {
+    snprintf(err, errlen, "the last layer must be [yolo] or [region] to train a detector");
+    dn_free_network(h);
+    return -1;
+  }
+  if (p->clear_seen) *net->seen = 0;
+  step_ctx c = {net, p->paths, p->npaths, 0, NULL};
+  float avg = -1;
+  int rc = 0;
+  char path[4096];
+  while ((int)get_current_batch(net) < p->max_batches) {
+    if (dn_guard_call(do_step, &c, err, errlen) != 0) { rc = -1; break; }
+    avg = avg < 0 ? c.loss : avg * .9f + c.loss * .1f;
+    int it = (int)get_current_batch(net);
+    dn_train_progress pr = {it, c.loss, avg, get_current_rate(net), *net->seen, NULL};
+    if (p->checkpoint_every > 0 && it % p->checkpoint_every == 0 && it < p->max_batches) {
+      snprintf(path, sizeof path, "%s_%d.weights", p->prefix, it);
+      c.save_path = path;
+      if (dn_guard_call(do_save, &c, err, errlen) != 0) { rc = -1; break; }
+      pr.checkpoint = path;
+    }
+    if (progress(ctx, &pr)) { rc = 1; break; } /* stop requested */
+  }
+  if (rc >= 0) {
+    snprintf(path, sizeof path, "%s_final.weights", p->prefix);
+    c.save_path = path;
+    if (dn_guard_call(do_save, &c, err, errlen) != 0) rc = -1;
+    else snprintf(err, errlen, "%s", path); /* on success, err carries the final weights path */
+  }
+  dn_free_network(h);
+  return rc;
+}

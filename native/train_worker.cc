@@ -1,0 +1,131 @@
+#include "train_worker.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "guard.h"
+#include "train.h"
+
+namespace dnn {
+
+namespace {
+
+struct Progress {
+  int iteration;
+  float loss, avgLoss, rate;
+  double seen;
+  std::string checkpoint;
+};
+
+class TrainWorker : public Napi::AsyncWorker {
+ public:
+  TrainWorker(Napi::Env env, Napi::Object o, Napi::Function onProgress, std::shared_ptr<std::atomic<bool>> stop)
+      : Napi::AsyncWorker(env, "darknet:train"), deferred_(Napi::Promise::Deferred::New(env)), stop_(std::move(stop)) {
+    auto str = [&](const char *k) {
+      Napi::Value v = o.Get(k);
+      if (!v.IsString()) Throw(env, "BAD_INPUT", std::string(k) + " must be a string");
+      return v.As<Napi::String>().Utf8Value();
+    };
+    auto num = [&](const char *k) {
+      Napi::Value v = o.Get(k);
+      if (!v.IsNumber()) Throw(env, "BAD_INPUT", std::string(k) + " must be a number");
+      return v.As<Napi::Number>().Int32Value();
+    };
+    cfg_ = str("cfg");
+    hasWeights_ = o.Get("weights").IsString();
+    if (hasWeights_) weights_ = str("weights");
+    prefix_ = str("prefix");
+    maxBatches_ = num("maxBatches");
+    checkpointEvery_ = num("checkpointEvery");
+    clearSeen_ = o.Get("clearSeen").ToBoolean().Value();
+    Napi::Value paths = o.Get("paths");
+    if (!paths.IsArray()) Throw(env, "BAD_INPUT", "paths must be an array");
+    Napi::Array a = paths.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) paths_.push_back(a.Get(i).ToString().Utf8Value());
+    if (paths_.empty()) Throw(env, "BAD_INPUT", "no training images");
+    progress_ = Napi::ThreadSafeFunction::New(env, onProgress, "darknet:train-progress", 0, 1);
+  }
+  ~TrainWorker() override { progress_.Release(); }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ private:
+  static int OnStep(void *ctx, const dn_train_progress *p) {
+    auto *self = static_cast<TrainWorker *>(ctx);
+    self->lastIteration_ = p->iteration;
+    self->lastAvgLoss_ = p->avg_loss;
+    auto *data = new Progress{p->iteration, p->loss, p->avg_loss, p->rate, static_cast<double>(p->seen),
+                              p->checkpoint ? p->checkpoint : ""};
+    napi_status st = self->progress_.BlockingCall(data, [](Napi::Env env, Napi::Function fn, Progress *d) {
+      if (env != nullptr) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("iteration", d->iteration);
+        o.Set("loss", d->loss);
+        o.Set("avgLoss", d->avgLoss);
+        o.Set("learningRate", d->rate);
+        o.Set("imagesSeen", d->seen);
+        if (!d->checkpoint.empty()) o.Set("checkpoint", d->checkpoint);
+        fn.Call({o});
+      }
+      delete d;
+    });
+    if (st != napi_ok) delete data;
+    return self->stop_->load() ? 1 : 0;
+  }
+
+  void Execute() override {
+    std::vector<char *> paths;
+    for (auto &s : paths_) paths.push_back(s.data());
+    dn_train_params p{cfg_.c_str(), hasWeights_ ? weights_.c_str() : nullptr, paths.data(), static_cast<int>(paths.size()),
+                      maxBatches_, checkpointEvery_, clearSeen_ ? 1 : 0, prefix_.c_str()};
+    char msg[DN_GUARD_MSG_BYTES + 4096];
+    int rc = dn_train(&p, &TrainWorker::OnStep, this, msg, sizeof msg);
+    if (rc < 0) SetError(msg);
+    else { finalPath_ = msg; stopped_ = rc == 1; }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("weights", finalPath_);
+    o.Set("stopped", stopped_);
+    o.Set("iterations", lastIteration_);
+    o.Set("avgLoss", lastAvgLoss_);
+    deferred_.Resolve(o);
+  }
+
+  void OnError(const Napi::Error &e) override { deferred_.Reject(MakeError(Env(), "DARKNET", e.Message()).Value()); }
+
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<std::atomic<bool>> stop_;
+  Napi::ThreadSafeFunction progress_;
+  std::string cfg_, weights_, prefix_, finalPath_;
+  bool hasWeights_ = false, clearSeen_ = false, stopped_ = false;
+  int maxBatches_ = 0, checkpointEvery_ = 0;
+  int lastIteration_ = 0;
+  float lastAvgLoss_ = 0;
+  std::vector<std::string> paths_;
+};
+
+}  // namespace
+
+// train({ cfg, weights?, paths, maxBatches, checkpointEvery, prefix, clearSeen }, onProgress)
+//   → { promise: Promise<{ weights, stopped }>, stop(): void }
+Napi::Value Train(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject() || !info[1].IsFunction()) Throw(env, "BAD_INPUT", "train(options, onProgress)");
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  auto *w = new TrainWorker(env, info[0].As<Napi::Object>(), info[1].As<Napi::Function>(), stop);
+  Napi::Object job = Napi::Object::New(env);
+  job.Set("promise", w->Promise());
+  job.Set("stop", Napi::Function::New(env, [stop](const Napi::CallbackInfo &i) {
+            stop->store(true);
+            return i.Env().Undefined();
+          }));
+  w->Queue();
+  return job;
+}
+
+}  // namespace dnn

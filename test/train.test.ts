@@ -1,0 +1,127 @@
+/**
+ * Training from Node with Darknet's own trainer: progress per iteration, checkpoints, abort,
+ * and typed errors naming the file and line for bad training data.
+ */
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Detector } from '../lib/detector.js';
+import { generateSyntheticDataset, labelPathFor, Trainer, type SyntheticDataset, type TrainProgress } from '../lib/train/index.js';
+import { CACHE } from './helpers/fixtures.js';
+
+const CFG = `[net]
+batch=8
+subdivisions=1
+width=64
+height=64
+channels=3
+momentum=0.9
+decay=0.0005
+learning_rate=0.001
+burn_in=0
+max_batches=100
+policy=steps
+steps=80
+scales=.1
+hue=.1
+saturation=1.5
+exposure=1.5
+[convolutional]
+batch_normalize=1
+filters=8
+size=3
+stride=1
+pad=1
+activation=leaky
+[maxpool]
+size=2
+stride=2
+[convolutional]
+batch_normalize=1
+filters=16
+size=3
+stride=1
+pad=1
+activation=leaky
+[maxpool]
+size=2
+stride=2
+[convolutional]
+filters=30
+size=1
+stride=1
+pad=1
+activation=linear
+[yolo]
+mask=0,1,2
+anchors=10,10,20,20,30,30
+classes=5
+num=3
+jitter=.2
+ignore_thresh=.5
+truth_thresh=1
+random=0
+`;
+
+const dir = join(CACHE, 'train');
+const cfg = join(dir, 'shapes-tiny.cfg');
+let ds: SyntheticDataset;
+
+beforeAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  ds = await generateSyntheticDataset({ dir: join(dir, 'data'), seed: 3, train: 24, val: 4, width: 64, height: 64, minSize: 10, maxSize: 28, maxShapes: 2 });
+  writeFileSync(cfg, CFG);
+});
+
+describe('Trainer', () => {
+  it('runs Darknet\'s trainer with a progress event per iteration, checkpoints and final weights', async () => {
+    const trainer = new Trainer();
+    const events: TrainProgress[] = [];
+    const checkpoints: string[] = [];
+    trainer.on('progress', (p: TrainProgress) => events.push(p));
+    trainer.on('checkpoint', (p: string) => checkpoints.push(p));
+    const r = await trainer.train({ cfg, data: ds.dataFile, maxBatches: 4, checkpointEvery: 2, outDir: join(dir, 'out') });
+    expect(events.map((e) => e.iteration)).toEqual([1, 2, 3, 4]);
+    for (const e of events) {
+      expect(Number.isFinite(e.loss) && e.loss > 0).toBe(true);
+      expect(e.learningRate).toBeCloseTo(0.001, 6);
+      expect(e.elapsed).toBeGreaterThanOrEqual(0);
+    }
+    expect(events[3]!.imagesSeen).toBe(32);
+    expect(checkpoints).toEqual([join(dir, 'out', 'shapes-tiny_2.weights')]);
+    expect(r).toMatchObject({ weights: join(dir, 'out', 'shapes-tiny_final.weights'), iterations: 4, aborted: false });
+    // the result is an ordinary .weights file for the same cfg
+    const det = await Detector.load({ cfg, weights: r.weights, batch: 1 });
+    expect(Array.isArray(await det.detect(ds.images[0]!.path, { thresh: 0.01 }))).toBe(true);
+    expect(det.weightsHeader).toMatchObject({ major: 0, minor: 2, seen: 32 });
+    det.dispose();
+    // and training continues from it
+    const more = await new Trainer().train({ cfg, data: ds.trainList, initialWeights: r.weights, maxBatches: 5, checkpointEvery: 0, outDir: join(dir, 'out2') });
+    expect(more.iterations).toBe(5);
+  });
+
+  it('stops on an AbortSignal after the current iteration and still writes the weights', async () => {
+    const ac = new AbortController();
+    const trainer = new Trainer();
+    trainer.on('progress', (p: TrainProgress) => { if (p.iteration === 2) ac.abort(); });
+    const r = await trainer.train({ cfg, data: ds.images.map((i) => i.path), maxBatches: 1000, checkpointEvery: 0, outDir: join(dir, 'abort'), signal: ac.signal });
+    expect(r.aborted).toBe(true);
+    expect(r.iterations).toBeLessThan(10);
+    expect(existsSync(r.weights)).toBe(true);
+  });
+
+  it('names the file and line of bad training data instead of exiting', async () => {
+    const img = ds.images[1]!.path;
+    const label = labelPathFor(img);
+    expect(label).toBe(ds.images[1]!.labelPath);
+    const run = (data: string[]) => new Trainer().train({ cfg, data, maxBatches: 1, outDir: join(dir, 'bad') });
+    await expect(run([join(dir, 'data', 'images', 'train', 'missing.png')])).rejects.toMatchObject({ code: 'ENOENT' });
+    writeFileSync(label, '0 0.5 0.5 0.2 0.2\n1 0.5 oops 0.2 0.2\n');
+    await expect(run([img])).rejects.toMatchObject({ code: 'DATASET', file: label, line: 2 });
+    writeFileSync(label, '7 0.5 0.5 0.2 0.2\n');
+    await expect(run([img])).rejects.toMatchObject({ code: 'DATASET', file: label, line: 1, message: expect.stringMatching(/class 7 is outside the 5 classes/) });
+    rmSync(label);
+    await expect(run([img])).rejects.toMatchObject({ code: 'ENOENT', file: label });
+    await expect(new Trainer().train({ cfg, data: [img], maxBatches: 0 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+});
