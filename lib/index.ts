@@ -21,3 +21,4 @@ export function capabilities(): NativeCapabilities {
 }
 export * from './eval/index.js';
 export * from './train/index.js';
+export { annotate, classColor } from './cli/annotate.js';

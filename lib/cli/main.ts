@@ -1,0 +1,255 @@
+#!/usr/bin/env node
+/**
+ * darknet-node command line: info, detect, eval, train.
+ * Exit codes: 0 success, 1 failure (one readable line; --verbose for the stack), 2 usage error.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseCfg } from '../cfg/parse.js';
+import { setOption } from '../cfg/types.js';
+import { validateCfg } from '../cfg/validate.js';
+import { Detector } from '../detector.js';
+import { DarknetError } from '../errors.js';
+import { cocoEvaluate, type CocoStats, type GroundTruth, type Prediction } from '../eval/coco.js';
+import { fromCocoAnnotations, fromDarknetLabels } from '../eval/formats.js';
+import { darknetMap } from '../eval/voc.js';
+import { formatLayerTable, networkInfo } from '../info.js';
+import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
+import { annotate } from './annotate.js';
+
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `usage: darknet-node <command> [options]
+
+commands:
+  detect <images…>   detect objects, print them or write annotated images
+  info <cfg>         print the layer table (BFLOPs) and the YOLO heads
+  eval               evaluate a model on a dataset (COCO metrics, mAP@0.5)
+  train              train a model with Darknet's trainer
+
+darknet-node <command> --help for its options`,
+  detect: `usage: darknet-node detect <images…> --cfg <file> --weights <file> [options]
+  --names <file>        class names (COCO's for 80-class models)
+  --size <n>            network input size (multiple of 32)
+  --thresh <p>          minimum probability (default 0.5)
+  --nms <iou>           NMS threshold (default 0.45)
+  --out <dir|file.png>  write annotated images
+  --json                print detections as JSON`,
+  info: `usage: darknet-node info <cfg> [--size <n>]`,
+  eval: `usage: darknet-node eval --cfg <file> --weights <file> --data <list.txt|.data|annotations.json> [options]
+  --images <dir>        image folder for a COCO annotations file (file_name is relative to it)
+  --size <n>            network input size (e.g. 416 for YOLOv3-416)
+  --out <file.json>     results file (COCO format; default results.json)
+  --thresh <p>          detection threshold (default 0.005, as darknet detector valid)`,
+  train: `usage: darknet-node train --cfg <file> --data <file.data|list.txt> --max-batches <n> [options]
+  --weights <file>      initial weights
+  --out <dir>           where weights are written (default: the .data file's backup=)
+  --checkpoint <n>      write weights every n iterations (default 100)`,
+};
+
+const num = (v: string | undefined, name: string, def?: number): number | undefined => {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number`);
+  return n;
+};
+
+function progressBar(done: number, total: number, label: string): void {
+  if (!process.stderr.isTTY && done !== total && done % Math.max(1, Math.floor(total / 20))) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+}
+
+async function cmdInfo(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { size: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError(HELP.info!);
+  const file = positionals[0]!;
+  const cfg = parseCfg(await readFile(file, 'utf8').catch((e) => { throw new DarknetError('ENOENT', String(e.message), { file }); }), { file });
+  const size = num(values.size, 'size');
+  if (size) { setOption(cfg.sections[0]!, 'width', size); setOption(cfg.sections[0]!, 'height', size); }
+  setOption(cfg.sections[0]!, 'batch', 1);
+  setOption(cfg.sections[0]!, 'subdivisions', 1);
+  console.log(formatLayerTable(networkInfo(validateCfg(cfg))));
+}
+
+async function loadDetector(v: { cfg?: string | undefined; weights?: string | undefined; names?: string | undefined; size?: string | undefined }): Promise<Detector> {
+  if (!v.cfg || !v.weights) throw new UsageError('--cfg and --weights are required');
+  const size = num(v.size, 'size');
+  return Detector.load({ cfg: v.cfg, weights: v.weights, ...(v.names ? { names: v.names } : {}), ...(size ? { width: size, height: size } : {}) });
+}
+
+async function cmdDetect(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { cfg: { type: 'string' }, weights: { type: 'string' }, names: { type: 'string' }, size: { type: 'string' }, thresh: { type: 'string' }, nms: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (!positionals.length) throw new UsageError(HELP.detect!);
+  const thresh = num(values.thresh, 'thresh', 0.5)!;
+  const nms = num(values.nms, 'nms', 0.45)!;
+  const det = await loadDetector(values);
+  try {
+    const all: Record<string, unknown[]> = {};
+    for (const [i, image] of positionals.entries()) {
+      const t = performance.now();
+      const dets = await det.detect(image, { thresh, nms });
+      const ms = performance.now() - t;
+      all[image] = dets.map((d) => ({ classId: d.classId, className: d.className, confidence: d.confidence, box: d.box }));
+      if (!values.json) {
+        console.log(`${image}: ${dets.length} detection(s) in ${ms.toFixed(0)} ms`);
+        for (const d of dets) console.log(`  ${d.className}: ${(d.confidence * 100).toFixed(0)}%  [${d.box.x.toFixed(0)}, ${d.box.y.toFixed(0)}, ${d.box.width.toFixed(0)}×${d.box.height.toFixed(0)}]`);
+      }
+      if (values.out) {
+        const single = positionals.length === 1 && /\.(png|jpe?g)$/i.test(values.out);
+        const target = single ? values.out : join(values.out, `${basename(image, extname(image))}.png`);
+        await mkdir(dirname(resolve(target)), { recursive: true });
+        await writeFile(target, await annotate(image, dets, /\.jpe?g$/i.test(target) ? 'jpeg' : 'png'));
+        if (!values.json) console.log(`  → ${target}`);
+      }
+      if (positionals.length > 3) progressBar(i + 1, positionals.length, 'detect');
+    }
+    if (values.json) console.log(JSON.stringify(all, null, 2));
+  } finally {
+    det.dispose();
+  }
+}
+
+async function readDataset(data: string, imagesDir: string | undefined): Promise<{ images: Array<{ id: number; path: string }>; gt: GroundTruth[]; categoryIds?: number[] }> {
+  if (data.endsWith('.json')) {
+    const ds = fromCocoAnnotations(JSON.parse(await readFile(data, 'utf8')), data);
+    const dir = imagesDir ?? dirname(data);
+    return {
+      images: [...ds.images].map(([id, im]) => ({ id: Number(id), path: join(dir, im.fileName) })),
+      gt: ds.groundTruth, categoryIds: ds.categoryIds,
+    };
+  }
+  let list = data;
+  if (data.endsWith('.data')) {
+    const m = /^\s*valid\s*=\s*(.+)$/m.exec(await readFile(data, 'utf8'));
+    if (!m) throw new DarknetError('DATASET', 'no valid= entry', { file: data });
+    list = m[1]!.trim();
+  }
+  const paths = (await readFile(list, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  const sharp = (await import('sharp')).default;
+  const images: Array<{ id: number; path: string }> = [];
+  const gt: GroundTruth[] = [];
+  for (const [i, p] of paths.entries()) {
+    const { width = 0, height = 0 } = await sharp(p).metadata();
+    const label = labelPathFor(p);
+    gt.push(...fromDarknetLabels(await readFile(label, 'utf8'), width, height, i, label));
+    images.push({ id: i, path: p });
+  }
+  return { images, gt };
+}
+
+const fmt = (v: number) => (v < 0 ? '  n/a' : v.toFixed(3));
+function printStats(s: CocoStats, map50: number): void {
+  const rows: Array<[string, number]> = [
+    ['Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]', s.AP],
+    ['Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ]', s.AP50],
+    ['Average Precision  (AP) @[ IoU=0.75      | area=   all | maxDets=100 ]', s.AP75],
+    ['Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ]', s.APsmall],
+    ['Average Precision  (AP) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ]', s.APmedium],
+    ['Average Precision  (AP) @[ IoU=0.50:0.95 | area= large | maxDets=100 ]', s.APlarge],
+    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ]', s.AR1],
+    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets= 10 ]', s.AR10],
+    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]', s.AR100],
+    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area= small | maxDets=100 ]', s.ARsmall],
+    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ]', s.ARmedium],
+    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ]', s.ARlarge],
+  ];
+  for (const [k, v] of rows) console.log(` ${k} = ${fmt(v)}`);
+  console.log(` Darknet-style mAP@0.50 (all-point) = ${fmt(map50)}`);
+}
+
+async function cmdEval(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args, options: { cfg: { type: 'string' }, weights: { type: 'string' }, names: { type: 'string' }, data: { type: 'string' }, images: { type: 'string' }, size: { type: 'string' }, out: { type: 'string' }, thresh: { type: 'string' } },
+  });
+  if (!values.data) throw new UsageError(HELP.eval!);
+  const thresh = num(values.thresh, 'thresh', 0.005)!;
+  const { images, gt, categoryIds } = await readDataset(values.data, values.images);
+  const det = await loadDetector(values);
+  const results: Array<{ image_id: number; category_id: number; bbox: number[]; score: number }> = [];
+  try {
+    for (const [i, im] of images.entries()) {
+      const dets = await det.detect(im.path, { thresh, nms: 0.45 });
+      // like `darknet detector valid`: one entry per class with probability > 0, corners clipped
+      for (const d of dets) {
+        d.classProbs.forEach((p, c) => {
+          if (p > 0) results.push({ image_id: im.id, category_id: c, bbox: [d.box.x, d.box.y, d.box.width, d.box.height], score: p });
+        });
+      }
+      progressBar(i + 1, images.length, 'eval');
+    }
+  } finally {
+    det.dispose();
+  }
+  const out = values.out ?? 'results.json';
+  await writeFile(out, JSON.stringify(results));
+  const preds: Prediction[] = results.map((r) => ({ imageId: r.image_id, categoryId: r.category_id, bbox: r.bbox as Prediction['bbox'], score: r.score }));
+  const r = cocoEvaluate(gt, preds, { imageIds: images.map((i) => i.id), ...(categoryIds ? { categoryIds } : {}) });
+  printStats(r.stats, darknetMap(gt, preds).map);
+  console.log(`results: ${out} (${results.length} detections on ${images.length} images)`);
+}
+
+async function cmdTrain(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args, options: { cfg: { type: 'string' }, data: { type: 'string' }, weights: { type: 'string' }, out: { type: 'string' }, 'max-batches': { type: 'string' }, checkpoint: { type: 'string' } },
+  });
+  if (!values.cfg || !values.data || !values['max-batches']) throw new UsageError(HELP.train!);
+  const trainer = new Trainer();
+  const ac = new AbortController();
+  process.once('SIGINT', () => ac.abort());
+  trainer.on('progress', (p: TrainProgress) => {
+    process.stderr.write(`\r${p.iteration}: loss ${p.loss.toFixed(3)}, avg ${p.avgLoss.toFixed(3)}, rate ${p.learningRate.toExponential(2)}, ${p.imagesSeen} images, ${(p.elapsed / 1000).toFixed(0)} s   `);
+  });
+  trainer.on('checkpoint', (p: string) => process.stderr.write(`\ncheckpoint ${p}\n`));
+  const r = await trainer.train({
+    cfg: values.cfg, data: values.data, maxBatches: num(values['max-batches'], 'max-batches')!,
+    ...(values.weights ? { initialWeights: values.weights } : {}), ...(values.out ? { outDir: values.out } : {}),
+    checkpointEvery: num(values.checkpoint, 'checkpoint', 100)!, signal: ac.signal,
+  });
+  process.stderr.write('\n');
+  console.log(`${r.aborted ? 'stopped' : 'done'} after ${r.iterations} iterations, avg loss ${r.avgLoss.toFixed(3)}: ${r.weights}`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter((a) => a !== '--verbose');
+  const [cmd, ...rest] = args;
+  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain };
+  if (!cmd || cmd === '--help' || cmd === '-h') {
+    console.log(HELP.main);
+    return cmd ? 0 : 2;
+  }
+  const run = commands[cmd];
+  if (!run) {
+    console.error(`darknet-node: unknown command "${cmd}"\n\n${HELP.main}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(HELP[cmd]);
+    return 0;
+  }
+  try {
+    await run(rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as { code?: string })?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      console.error(`darknet-node ${cmd}: ${(e as Error).message}`);
+      return 2;
+    }
+    const err = e as Error & { code?: string };
+    console.error(verbose ? err.stack : `darknet-node ${cmd}: ${err.code ? `[${err.code}] ` : ''}${err.message}`);
+    return 1;
+  }
+}
+
+// `darknet-node detect … | head` closes stdout early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
+
+const invoked = process.argv[1] && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+if (invoked) main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

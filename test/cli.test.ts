@@ -1,0 +1,97 @@
+/**
+ * The darknet-node command line, run as users run it (node dist/cli/main.js): info, detect with
+ * an annotated PNG checked by decoding it, train and eval on a synthetic dataset, exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { classColor } from '../lib/cli/annotate.js';
+import { generateSyntheticDataset } from '../lib/train/index.js';
+import { CACHE, ensureModel, pngPath, ROOT } from './helpers/fixtures.js';
+
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
+
+let tiny: Awaited<ReturnType<typeof ensureModel>>;
+beforeAll(async () => {
+  tiny = await ensureModel('tiny');
+});
+
+describe('darknet-node CLI', () => {
+  it('info prints the layer table with BFLOPs and the YOLO heads', async () => {
+    const y = await ensureModel('yolov3');
+    const r = run('info', y.cfg);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/total 65\.86 BFLOPs, 10647 candidate boxes/);
+    expect(r.stdout).toMatch(/82: yolo 13x13 stride 32, 80 classes, anchors 116,90 {2}156,198 {2}373,326/);
+    expect(run('info', y.cfg, '--size', '608').stdout).toMatch(/yolo 19x19/);
+  });
+
+  it('detect --json prints the detections; --out writes an annotated PNG with the boxes drawn', async () => {
+    const json = run('detect', pngPath('dog'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--thresh', '0.7', '--json');
+    expect(json.status).toBe(0);
+    const dets = JSON.parse(json.stdout)[pngPath('dog')] as Array<{ classId: number; box: { x: number; y: number; width: number; height: number } }>;
+    expect(dets.length).toBeGreaterThan(0);
+    const out = join(CACHE, 'annotated-dog.png');
+    rmSync(out, { force: true });
+    const r = run('detect', pngPath('dog'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--thresh', '0.7', '--out', out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/detection\(s\) in \d+ ms/);
+    const { data, info } = await sharp(readFileSync(out)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([768, 576]);
+    // the biggest box: most pixels of its left edge now carry its class colour
+    const d = dets.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a));
+    const [r0, g0, b0] = classColor(d.classId);
+    const x = Math.min(info.width - 1, Math.round(d.box.x));
+    let hits = 0;
+    let total = 0;
+    for (let y = Math.ceil(d.box.y) + 1; y < Math.floor(d.box.y + d.box.height) - 1; y++) {
+      total++;
+      for (const dx of [-1, 0, 1]) {
+        const px = Math.max(0, Math.min(info.width - 1, x + dx));
+        const i = (y * info.width + px) * 3;
+        if (Math.abs(data[i]! - r0) + Math.abs(data[i + 1]! - g0) + Math.abs(data[i + 2]! - b0) < 60) { hits++; break; }
+      }
+    }
+    expect(total).toBeGreaterThan(3);
+    expect(hits / total).toBeGreaterThan(0.8);
+  });
+
+  it('train and eval on a synthetic dataset: progress, weights, a results file and the COCO table', async () => {
+    const dir = join(CACHE, 'cli-train');
+    rmSync(dir, { recursive: true, force: true });
+    const ds = await generateSyntheticDataset({ dir: join(dir, 'data'), seed: 8, train: 16, val: 6, width: 64, height: 64, minSize: 10, maxSize: 28, maxShapes: 2 });
+    const cfg = join(dir, 'tiny-shapes.cfg');
+    writeFileSync(cfg, readFileSync(join(ROOT, 'test', 'train.test.ts'), 'utf8').split('const CFG = `')[1]!.split('`;')[0]!);
+    const t = run('train', '--cfg', cfg, '--data', ds.dataFile, '--max-batches', '3', '--out', join(dir, 'w'));
+    expect(t.status).toBe(0);
+    expect(t.stderr).toMatch(/3: loss [\d.]+, avg [\d.]+, rate/);
+    expect(t.stdout).toMatch(/done after 3 iterations, avg loss [\d.]+: .*tiny-shapes_final\.weights/);
+    const results = join(dir, 'results.json');
+    const e = run('eval', '--cfg', cfg, '--weights', join(dir, 'w', 'tiny-shapes_final.weights'), '--data', ds.dataFile, '--out', results);
+    expect(e.status).toBe(0);
+    expect(e.stdout).toMatch(/Average Precision {2}\(AP\) @\[ IoU=0\.50:0\.95 \| area= {3}all \| maxDets=100 \] = [\d.]+/);
+    expect(e.stdout).toMatch(/Darknet-style mAP@0\.50 \(all-point\) = [\d.]+/);
+    const rows = JSON.parse(readFileSync(results, 'utf8')) as Array<Record<string, unknown>>;
+    for (const row of rows.slice(0, 20)) {
+      expect(Object.keys(row).sort()).toEqual(['bbox', 'category_id', 'image_id', 'score']);
+      expect(row.score as number).toBeGreaterThan(0.005);
+    }
+  });
+
+  it('exit codes: 2 for usage errors, 1 for failures with one readable line (a stack only with --verbose)', () => {
+    expect(run().status).toBe(2);
+    expect(run('frobnicate').status).toBe(2);
+    expect(run('detect').status).toBe(2);
+    expect(run('detect', 'x.png', '--cfg', tiny.cfg, '--bogus').status).toBe(2);
+    const f = run('detect', join(CACHE, 'none.png'), '--cfg', tiny.cfg, '--weights', tiny.weights);
+    expect(f.status).toBe(1);
+    expect(f.stderr.trim().split('\n')).toHaveLength(1);
+    expect(f.stderr).toMatch(/\[ENOENT\] .*none\.png: image file not found/);
+    const v = run('detect', join(CACHE, 'none.png'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--verbose');
+    expect(v.stderr).toMatch(/\n\s+at /);
+    expect(run('detect', '--help').status).toBe(0);
+  });
+});
