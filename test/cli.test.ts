@@ -84,7 +84,7 @@ describe('darknet-node CLI', () => {
   it('exit codes: 2 for usage errors, 1 for failures with one readable line (a stack only with --verbose)', () => {
     expect(run().status).toBe(2);
     expect(run('frobnicate').status).toBe(2);
-    expect(run('detect').status).toBe(2);
+    expect(run('detect', '--cfg', tiny.cfg).status).toBe(2); // --cfg without --weights
     expect(run('detect', 'x.png', '--cfg', tiny.cfg, '--bogus').status).toBe(2);
     const f = run('detect', join(CACHE, 'none.png'), '--cfg', tiny.cfg, '--weights', tiny.weights);
     expect(f.status).toBe(1);

@@ -12,11 +12,12 @@ import { validateCfg } from '../cfg/validate.js';
 import { Detector } from '../detector.js';
 import { DarknetError } from '../errors.js';
 import { cocoEvaluate, type CocoStats, type GroundTruth, type Prediction } from '../eval/coco.js';
-import { fromCocoAnnotations, fromDarknetLabels } from '../eval/formats.js';
+import { COCO_IDS, fromCocoAnnotations, fromDarknetLabels } from '../eval/formats.js';
 import { darknetMap } from '../eval/voc.js';
 import { formatLayerTable, networkInfo } from '../info.js';
 import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
 import { annotate } from './annotate.js';
+import { PACKAGE_ROOT } from '../native.js';
 
 class UsageError extends Error {}
 
@@ -30,7 +31,8 @@ commands:
   train              train a model with Darknet's trainer
 
 darknet-node <command> --help for its options`,
-  detect: `usage: darknet-node detect <images…> --cfg <file> --weights <file> [options]
+  detect: `usage: darknet-node detect [images…] [--cfg <file> --weights <file>] [options]
+  without --cfg/--weights: the bundled shapes model; without images: its sample image
   --names <file>        class names (COCO's for 80-class models)
   --size <n>            network input size (multiple of 32)
   --thresh <p>          minimum probability (default 0.5)
@@ -75,10 +77,19 @@ async function cmdInfo(args: string[]): Promise<void> {
   console.log(formatLayerTable(networkInfo(validateCfg(cfg))));
 }
 
+/** The shapes model this package trains and ships (scripts/train-shapes.mjs): the default. */
+export const DEFAULT_MODEL = {
+  cfg: join(PACKAGE_ROOT, 'models', 'shapes', 'shapes.cfg'),
+  weights: join(PACKAGE_ROOT, 'models', 'shapes', 'shapes.weights'),
+  names: join(PACKAGE_ROOT, 'models', 'shapes', 'shapes.names'),
+  sample: join(PACKAGE_ROOT, 'models', 'shapes', 'sample.png'),
+};
+
 async function loadDetector(v: { cfg?: string | undefined; weights?: string | undefined; names?: string | undefined; size?: string | undefined }): Promise<Detector> {
-  if (!v.cfg || !v.weights) throw new UsageError('--cfg and --weights are required');
+  if (!v.cfg !== !v.weights) throw new UsageError('--cfg and --weights go together (without both, the bundled shapes model is used)');
   const size = num(v.size, 'size');
-  return Detector.load({ cfg: v.cfg, weights: v.weights, ...(v.names ? { names: v.names } : {}), ...(size ? { width: size, height: size } : {}) });
+  const m = v.cfg ? { cfg: v.cfg, weights: v.weights!, ...(v.names ? { names: v.names } : {}) } : { cfg: DEFAULT_MODEL.cfg, weights: DEFAULT_MODEL.weights, names: v.names ?? DEFAULT_MODEL.names };
+  return Detector.load({ ...m, ...(size ? { width: size, height: size } : {}) });
 }
 
 async function cmdDetect(args: string[]): Promise<void> {
@@ -86,7 +97,11 @@ async function cmdDetect(args: string[]): Promise<void> {
     args, allowPositionals: true,
     options: { cfg: { type: 'string' }, weights: { type: 'string' }, names: { type: 'string' }, size: { type: 'string' }, thresh: { type: 'string' }, nms: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
   });
-  if (!positionals.length) throw new UsageError(HELP.detect!);
+  if (!positionals.length) {
+    if (values.cfg) throw new UsageError(HELP.detect!);
+    console.log(`no image given: using the bundled sample ${DEFAULT_MODEL.sample}`);
+    positionals.push(DEFAULT_MODEL.sample);
+  }
   const thresh = num(values.thresh, 'thresh', 0.5)!;
   const nms = num(values.nms, 'nms', 0.45)!;
   const det = await loadDetector(values);
@@ -173,13 +188,15 @@ async function cmdEval(args: string[]): Promise<void> {
   const { images, gt, categoryIds } = await readDataset(values.data, values.images);
   const det = await loadDetector(values);
   const results: Array<{ image_id: number; category_id: number; bbox: number[]; score: number }> = [];
+  // COCO annotations use COCO category ids: map an 80-class model's indices as `detector valid` does
+  const catId = values.data.endsWith('.json') && det.shape.classes === 80 ? (c: number) => COCO_IDS[c]! : (c: number) => c;
   try {
     for (const [i, im] of images.entries()) {
       const dets = await det.detect(im.path, { thresh, nms: 0.45 });
       // like `darknet detector valid`: one entry per class with probability > 0, corners clipped
       for (const d of dets) {
         d.classProbs.forEach((p, c) => {
-          if (p > 0) results.push({ image_id: im.id, category_id: c, bbox: [d.box.x, d.box.y, d.box.width, d.box.height], score: p });
+          if (p > 0) results.push({ image_id: im.id, category_id: catId(c), bbox: [d.box.x, d.box.y, d.box.width, d.box.height], score: p });
         });
       }
       progressBar(i + 1, images.length, 'eval');

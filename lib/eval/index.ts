@@ -2,5 +2,5 @@ export { cocoEvaluate, IOU_THRESHOLDS, RECALL_THRESHOLDS, MAX_DETS, AREA_RANGES 
 export type { BBox, CocoEvalOptions, CocoResult, CocoStats, GroundTruth, ImageId, Prediction } from './coco.js';
 export { darknetMap } from './voc.js';
 export type { MapResult } from './voc.js';
-export { fromCocoAnnotations, fromCocoResults, fromDarknetLabels } from './formats.js';
+export { COCO_IDS, fromCocoAnnotations, fromCocoResults, fromDarknetLabels } from './formats.js';
 export type { CocoDataset } from './formats.js';

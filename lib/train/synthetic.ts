@@ -25,6 +25,8 @@ export interface SyntheticOptions {
   maxSize?: number;
   /** background noise amplitude (0–255) */
   noise?: number;
+  /** write only this split (the other is still drawn, so the images are those of the full run) */
+  only?: 'train' | 'val';
 }
 
 export interface SyntheticObject {
@@ -90,7 +92,7 @@ function inside(shape: ShapeName, u: number, v: number): boolean {
   }
 }
 
-export function renderImage(rand: () => number, o: Required<Omit<SyntheticOptions, 'dir' | 'seed' | 'train' | 'val'>>): { pixels: Uint8Array; objects: SyntheticObject[] } {
+export function renderImage(rand: () => number, o: Required<Omit<SyntheticOptions, 'dir' | 'seed' | 'train' | 'val' | 'only'>>): { pixels: Uint8Array; objects: SyntheticObject[] } {
   const { width: W, height: H } = o;
   const px = new Uint8Array(W * H * 3);
   const bg = [40 + rand() * 80, 40 + rand() * 80, 40 + rand() * 80];
@@ -137,6 +139,7 @@ export async function generateSyntheticDataset(opts: SyntheticOptions): Promise<
     for (let i = 0; i < count; i++) {
       const name = String(i).padStart(5, '0');
       const { pixels, objects } = renderImage(rand, o);
+      if (o.only && o.only !== split) continue;
       const path = join(dir, 'images', split, `${name}.png`);
       const labelPath = join(dir, 'labels', split, `${name}.txt`);
       await sharp(pixels, { raw: { width: o.width, height: o.height, channels: 3 } }).png({ compressionLevel: 6 }).toFile(path);
