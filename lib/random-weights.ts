@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { NetworkShape } from './cfg/validate.js';
+import { mulberry32 } from './prng.js';
 
 export interface RandomWeightsOptions {
   seed?: number;
@@ -7,18 +8,6 @@ export interface RandomWeightsOptions {
   headGain?: number;
   /** bias of every objectness channel of those convolutions (default -2.5: few candidates pass 0.5) */
   objectnessBias?: number;
-}
-
-/** Small fast PRNG (mulberry32) so files are identical for a seed on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

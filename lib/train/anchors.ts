@@ -3,6 +3,8 @@
  * if they shared a corner), the YOLOv2/v3 recipe. Deterministic for a seed (k-means++ start).
  */
 
+import { mulberry32 } from '../prng.js';
+
 export interface AnchorResult {
   /** [w, h] pairs in network-input pixels, sorted by area (the order a cfg's `anchors=` uses) */
   anchors: Array<[number, number]>;
@@ -16,22 +18,12 @@ function iouWH(a: readonly [number, number], b: readonly [number, number]): numb
   return inter / (a[0] * a[1] + b[0] * b[1] - inter);
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** boxes: [w, h] in the units the anchors should have (network pixels for a cfg). */
 export function kmeansAnchors(boxes: ReadonlyArray<readonly [number, number]>, k: number, opts: { seed?: number; maxIterations?: number } = {}): AnchorResult {
   if (!Number.isInteger(k) || k < 1) throw new RangeError('k must be a positive integer');
   const pts = boxes.filter((b) => b[0] > 0 && b[1] > 0);
   if (pts.length < k) throw new RangeError(`need at least k = ${k} boxes with positive size, got ${pts.length}`);
-  const rand = rng(opts.seed ?? 0);
+  const rand = mulberry32(opts.seed ?? 0);
   // k-means++: each next centre drawn with probability ∝ squared distance to the nearest centre
   const centres: Array<[number, number]> = [[...pts[Math.floor(rand() * pts.length)]!] as [number, number]];
   while (centres.length < k) {

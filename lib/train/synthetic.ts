@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { mulberry32 } from '../prng.js';
 
 export const SHAPES = ['circle', 'square', 'triangle', 'cross', 'star'] as const;
 export type ShapeName = (typeof SHAPES)[number];
@@ -53,16 +54,6 @@ export interface SyntheticDataset {
   valList: string;
   backupDir: string;
   images: SyntheticImage[];
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STAR: Array<[number, number]> = Array.from({ length: 10 }, (_, i) => {
@@ -129,7 +120,7 @@ export async function generateSyntheticDataset(opts: SyntheticOptions): Promise<
     width: 128, height: 128, minShapes: 1, maxShapes: 4, minSize: 14, maxSize: 48, noise: 24, ...opts,
   };
   const dir = resolve(o.dir);
-  const rand = rng(o.seed ?? 1);
+  const rand = mulberry32(o.seed ?? 1);
   const sharp = (await import('sharp')).default;
   const images: SyntheticImage[] = [];
   for (const split of ['train', 'val'] as const) {

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Detector, DetectOptions, LoadOptions } from '../../lib/detector.js';
 import type { DarknetErrorCode } from '../../lib/errors.js';
+import { mulberry32 } from '../../lib/prng.js';
 
 export interface CorpusCase {
   group: 'cfg' | 'weights' | 'image' | 'raw' | 'options' | 'fuzz';
@@ -18,16 +19,6 @@ export interface CorpusCase {
   codes: DarknetErrorCode[];
   /** the file the error must name, when there is one */
   file?: string;
-}
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CFG_CODES: DarknetErrorCode[] = ['CFG_PARSE', 'CFG_INVALID', 'CFG_UNSUPPORTED'];
@@ -111,7 +102,7 @@ export function buildCorpus(dir: string, tiny: { cfg: string; weights: string },
   ];
   for (const [name, text] of structural) cfgCase(`cfg-${name}`, text);
   // seeded random line deletions and duplications
-  const rand = prng(42);
+  const rand = mulberry32(42);
   for (let k = 0; k < 20; k++) {
     const mutated = [...lines];
     const at = 1 + Math.floor(rand() * (lines.length - 2));
@@ -169,7 +160,7 @@ export function buildCorpus(dir: string, tiny: { cfg: string; weights: string },
   imgCase('png-declares-1x1000000', ihdr(1, 1_000_000));
   imgCase('over-pixel-limit', pngBytes, ['IMAGE_DECODE'], { maxPixels: 10 });
   imgCase('empty-buffer', new Uint8Array(0));
-  const r2 = prng(7);
+  const r2 = mulberry32(7);
   for (let k = 0; k < 10; k++) imgCase(`random-bytes-${k}`, Uint8Array.from({ length: 64 + k * 997 }, () => Math.floor(r2() * 256)));
   imgCase('text-file', Buffer.from('this is not an image\n'.repeat(100)));
   const badImage = file('not-an-image.png', 'plain text');
