@@ -21,7 +21,6 @@ extern "C" {
 #endif
 
 #define DN_GUARD_MSG 1024
-#define DN_GUARD_MSG_BYTES DN_GUARD_MSG
 
 /* Returns 0 on success; -1 with err (NUL-terminated, at most errlen bytes) on a trapped failure. */
 int dn_guard_call(void (*fn)(void *), void *ctx, char *err, size_t errlen);

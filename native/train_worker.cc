@@ -80,7 +80,7 @@ class TrainWorker : public Napi::AsyncWorker {
     for (auto &s : paths_) paths.push_back(s.data());
     dn_train_params p{cfg_.c_str(), hasWeights_ ? weights_.c_str() : nullptr, paths.data(), static_cast<int>(paths.size()),
                       maxBatches_, checkpointEvery_, clearSeen_ ? 1 : 0, prefix_.c_str()};
-    char msg[DN_GUARD_MSG_BYTES + 4096];
+    char msg[DN_GUARD_MSG + 4096];
     int rc = dn_train(&p, &TrainWorker::OnStep, this, msg, sizeof msg);
     if (rc < 0) SetError(msg);
     else { finalPath_ = msg; stopped_ = rc == 1; }

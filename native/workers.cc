@@ -79,7 +79,7 @@ void LoadWorker::Progress(void *ctx, size_t done, size_t total) {
 }
 
 void LoadWorker::Run() {
-  char err[DN_GUARD_MSG_BYTES];
+  char err[DN_GUARD_MSG];
   if (dn_load(p_.cfg.c_str(), p_.hasWeights ? p_.weights.c_str() : nullptr, p_.lean ? 1 : 0, p_.device,
               hasProgress_ ? &LoadWorker::Progress : nullptr, this, &loaded_, err, sizeof err) != 0)
     throw CodedError("DARKNET", std::string(err));
@@ -97,7 +97,7 @@ ForwardWorker::ForwardWorker(Napi::Env env, Network *self, std::vector<float> in
     : NetworkWorker(env, self), input_(std::move(input)) {}
 
 void ForwardWorker::Run() {
-  char err[DN_GUARD_MSG_BYTES];
+  char err[DN_GUARD_MSG];
   if (dn_forward(self_->net(), input_.data(), input_.size(), err, sizeof err) != 0)
     throw CodedError("DARKNET", std::string(err));
 }
@@ -110,7 +110,7 @@ DetectWorker::DetectWorker(Napi::Env env, Network *self, std::vector<unsigned ch
 DetectWorker::~DetectWorker() { dn_free(boxes_.data); }  // allocated by the guard's allocator
 
 void DetectWorker::Run() {
-  char err[DN_GUARD_MSG_BYTES];
+  char err[DN_GUARD_MSG];
   if (dn_detect(self_->net(), pixels_.data(), p_.width, p_.height, p_.channels, p_.letterbox ? 1 : 0,
                 p_.thresh, p_.hier, p_.nms, &boxes_, err, sizeof err) != 0)
     throw CodedError("DARKNET", std::string(err));
