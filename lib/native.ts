@@ -44,6 +44,10 @@ export interface NativeLoadOptions {
   lean?: boolean;
   /** CUDA device index; -1 (default) = CPU */
   device?: number;
+  /** fast numerics (default true): folded batch-norm, BLAS convolutions; CPU inference only */
+  fast?: boolean;
+  /** compute threads per forward pass; 0 (default) = all cores */
+  threads?: number;
   /** bytes of the .weights read so far, and the file size */
   onProgress?: (bytes: number, total: number) => void;
 }
@@ -51,14 +55,26 @@ export interface NativeLoadOptions {
 export interface NativeNetwork {
   load(cfgPath: string, weightsPath: string | null, options?: NativeLoadOptions): Promise<void>;
   forward(input: Float32Array): Promise<void>;
-  detect(pixels: Uint8Array, width: number, height: number, channels: number, letterbox: boolean,
-    thresh: number, hier: number, nms: number): Promise<NativeBoxes>;
+  /** one forward pass over 1..batch images; one result per image, in order */
+  detect(images: NativeImage[], letterbox: boolean, thresh: number, hier: number, nms: number): Promise<NativeBoxes[]>;
   dims(): NativeDims;
   layers(): NativeLayer[];
   output(layer: number): Float32Array;
   memory(): MemoryUsage;
   dispose(): void;
   readonly disposed: boolean;
+  /** compute threads of the next passes (set 0 for all cores; reads back the effective count) */
+  threads: number;
+  /** whether fast numerics are installed */
+  readonly fast: boolean;
+}
+
+export interface NativeImage {
+  /** 8-bit interleaved pixels, row-major (HWC) */
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
 }
 
 export interface GpuDevice {
@@ -80,6 +96,10 @@ export interface NativeCapabilities {
   /** visible CUDA devices (empty on CPU builds) */
   devices: GpuDevice[];
   openmp: boolean;
+  /** the BLAS behind fast-mode convolutions (e.g. "OpenBLAS … (Cooperlake)"), null = Darknet's gemm */
+  blas: string | null;
+  /** compute threads used when none are asked for (all cores) */
+  defaultThreads: number;
   darknetCommit: string;
   darknetSource: string;
 }

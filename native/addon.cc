@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "fast.h"
 #include "network.h"
 #include "ops.h"
 #include "train_worker.h"
@@ -47,6 +48,9 @@ class Addon : public Napi::Addon<Addon> {
 #else
     o.Set("openmp", false);
 #endif
+    char blas[160];
+    o.Set("blas", dn_blas_name(blas, sizeof blas) ? Napi::Value(Napi::String::New(env, blas)) : env.Null());
+    o.Set("defaultThreads", dn_default_threads());
     o.Set("darknetCommit", DARKNET_COMMIT);
     o.Set("darknetSource", DARKNET_ORIGIN);
     return o;

@@ -22,6 +22,8 @@ Napi::Function Network::Define(Napi::Env env) {
                          InstanceMethod<&Network::Memory>("memory"),
                          InstanceMethod<&Network::Dispose>("dispose"),
                          InstanceAccessor<&Network::IsDisposed>("disposed"),
+                         InstanceAccessor<&Network::GetThreads, &Network::SetThreads>("threads"),
+                         InstanceAccessor<&Network::IsFast>("fast"),
                      });
 }
 
@@ -88,7 +90,15 @@ static std::string PathArg(const Napi::CallbackInfo &info, size_t i, const char 
   return s;
 }
 
-// load(cfgPath: string, weightsPath: string | null, { lean = true, device = -1, onProgress? }): Promise<void>
+static int ThreadsArg(Napi::Env env, Napi::Value v) {
+  if (!v.IsNumber()) Throw(env, "BAD_INPUT", "threads must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d != static_cast<int>(d) || d < 0 || d > 1024) Throw(env, "BAD_INPUT", "threads must be an integer in [0, 1024] (0 = all cores)");
+  return static_cast<int>(d);
+}
+
+// load(cfgPath: string, weightsPath: string | null,
+//      { lean = true, fast = true, threads = 0, device = -1, onProgress? }): Promise<void>
 Napi::Value Network::Load(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckUsable(env, false);
@@ -100,8 +110,11 @@ Napi::Value Network::Load(const Napi::CallbackInfo &info) {
   Napi::Function progress;
   if (info.Length() > 2 && info[2].IsObject()) {
     Napi::Object o = info[2].As<Napi::Object>();
-    Napi::Value lean = o.Get("lean"), device = o.Get("device"), cb = o.Get("onProgress");
+    Napi::Value lean = o.Get("lean"), device = o.Get("device"), cb = o.Get("onProgress"), fast = o.Get("fast"),
+                threads = o.Get("threads");
     if (!lean.IsUndefined()) p.lean = lean.ToBoolean().Value();
+    if (!fast.IsUndefined()) p.fast = fast.ToBoolean().Value();
+    if (!threads.IsUndefined()) p.threads = ThreadsArg(env, threads);
     if (!device.IsUndefined()) {
       if (!device.IsNumber()) Throw(env, "BAD_INPUT", "device must be a number");
       double d = device.As<Napi::Number>().DoubleValue();
@@ -142,6 +155,14 @@ Napi::Value Network::Forward(const Napi::CallbackInfo &info) {
   return p;
 }
 
+static double IntIn(Napi::Env env, Napi::Value v, const char *name, double lo, double hi) {
+  if (!v.IsNumber()) Throw(env, "BAD_INPUT", std::string(name) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d != static_cast<int64_t>(d) || d < lo || d > hi)
+    Throw(env, "BAD_INPUT", std::string(name) + " must be an integer in [" + std::to_string(static_cast<int64_t>(lo)) + ", " + std::to_string(static_cast<int64_t>(hi)) + "]");
+  return d;
+}
+
 static float FiniteArg(const Napi::CallbackInfo &info, size_t i, const char *name, float lo, float hi) {
   if (!info[i].IsNumber()) Throw(info.Env(), "BAD_INPUT", std::string(name) + " must be a number");
   double v = info[i].As<Napi::Number>().DoubleValue();
@@ -150,34 +171,69 @@ static float FiniteArg(const Napi::CallbackInfo &info, size_t i, const char *nam
   return static_cast<float>(v);
 }
 
-// detect(pixels: Uint8Array (HWC), width, height, channels, letterbox, thresh, hier, nms)
-//   : Promise<{ data: Float32Array, count, classes }>
+// detect(images: { data: Uint8Array (HWC), width, height, channels }[], letterbox, thresh, hier, nms)
+//   : Promise<{ data: Float32Array, count, classes }[]> — one forward pass, 1..batch images
 Napi::Value Network::Detect(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-    Throw(env, "BAD_INPUT", "pixels must be a Uint8Array");
-  Napi::Uint8Array px = info[0].As<Napi::Uint8Array>();
+  if (!info[0].IsArray()) Throw(env, "BAD_INPUT", "images must be an array");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  int w, h, c, batch;
+  dn_net_dims(net_, &w, &h, &c, &batch);
+  if (arr.Length() < 1 || arr.Length() > static_cast<uint32_t>(batch))
+    Throw(env, "BAD_INPUT", std::to_string(arr.Length()) + " images for a network of batch " + std::to_string(batch));
   DetectParams p{};
-  p.width = static_cast<int>(FiniteArg(info, 1, "width", 1, 1 << 16));
-  p.height = static_cast<int>(FiniteArg(info, 2, "height", 1, 1 << 16));
-  p.channels = static_cast<int>(FiniteArg(info, 3, "channels", 1, 4));
-  if (p.channels == 2) Throw(env, "BAD_INPUT", "channels must be 1, 3 or 4");
-  p.letterbox = info[4].ToBoolean().Value();
-  p.thresh = FiniteArg(info, 5, "thresh", 0, 1);
-  p.hier = FiniteArg(info, 6, "hierThresh", 0, 1);
-  p.nms = FiniteArg(info, 7, "nms", 0, 1);
-  size_t expected = static_cast<size_t>(p.width) * p.height * p.channels;
-  if (px.ElementLength() != expected)
-    Throw(env, "BAD_INPUT", "pixel buffer has " + std::to_string(px.ElementLength()) + " bytes, expected " +
-                                std::to_string(expected) + " (" + std::to_string(p.width) + "×" +
-                                std::to_string(p.height) + "×" + std::to_string(p.channels) + ")");
-  std::vector<unsigned char> pixels(px.Data(), px.Data() + expected);
+  p.letterbox = info[1].ToBoolean().Value();
+  p.thresh = FiniteArg(info, 2, "thresh", 0, 1);
+  p.hier = FiniteArg(info, 3, "hierThresh", 0, 1);
+  p.nms = FiniteArg(info, 4, "nms", 0, 1);
+  std::vector<DetectImage> images;
+  images.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsObject()) Throw(env, "BAD_INPUT", "image " + std::to_string(i) + " must be an object");
+    Napi::Object o = v.As<Napi::Object>();
+    Napi::Value d = o.Get("data");
+    if (!d.IsTypedArray() || d.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      Throw(env, "BAD_INPUT", "image " + std::to_string(i) + ": data must be a Uint8Array");
+    Napi::Uint8Array px = d.As<Napi::Uint8Array>();
+    DetectImage im;
+    im.width = static_cast<int>(IntIn(env, o.Get("width"), "width", 1, 1 << 16));
+    im.height = static_cast<int>(IntIn(env, o.Get("height"), "height", 1, 1 << 16));
+    im.channels = static_cast<int>(IntIn(env, o.Get("channels"), "channels", 1, 4));
+    if (im.channels == 2) Throw(env, "BAD_INPUT", "channels must be 1, 3 or 4");
+    size_t expected = static_cast<size_t>(im.width) * im.height * im.channels;
+    if (px.ElementLength() != expected)
+      Throw(env, "BAD_INPUT", "pixel buffer has " + std::to_string(px.ElementLength()) + " bytes, expected " +
+                                  std::to_string(expected) + " (" + std::to_string(im.width) + "×" +
+                                  std::to_string(im.height) + "×" + std::to_string(im.channels) + ")");
+    im.pixels.assign(px.Data(), px.Data() + expected);
+    images.push_back(std::move(im));
+  }
   BeginWork(env);
-  auto *w = new DetectWorker(env, this, std::move(pixels), p);
-  Napi::Promise pr = w->Promise();
-  w->Queue();
+  auto *wk = new DetectWorker(env, this, std::move(images), p);
+  Napi::Promise pr = wk->Promise();
+  wk->Queue();
   return pr;
+}
+
+// threads: compute threads of the next forward passes (0 = all cores; reads back the effective count).
+Napi::Value Network::GetThreads(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, true);
+  return Napi::Number::New(env, dn_threads(net_));
+}
+
+void Network::SetThreads(const Napi::CallbackInfo &info, const Napi::Value &value) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, true);  // not while a pass runs: the setting is read at its start
+  dn_set_network_threads(net_, ThreadsArg(env, value));
+}
+
+Napi::Value Network::IsFast(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, true);
+  return Napi::Boolean::New(env, dn_is_fast(net_) != 0);
 }
 
 Napi::Value Network::Dims(const Napi::CallbackInfo &info) {

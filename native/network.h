@@ -31,6 +31,9 @@ class Network : public Napi::ObjectWrap<Network> {
   Napi::Value Memory(const Napi::CallbackInfo &info);
   Napi::Value Dispose(const Napi::CallbackInfo &info);
   Napi::Value IsDisposed(const Napi::CallbackInfo &info);
+  Napi::Value GetThreads(const Napi::CallbackInfo &info);
+  void SetThreads(const Napi::CallbackInfo &info, const Napi::Value &value);
+  Napi::Value IsFast(const Napi::CallbackInfo &info);
 
   void CheckUsable(Napi::Env env, bool needLoaded = true);  // disposed / busy / not loaded
   void BeginWork(Napi::Env env);

@@ -7,11 +7,12 @@
 
 #include <stdio.h>
 
+#include "fast.h"
 #include "guard.h"
 #include "ops_internal.h"
 
 /* Darknet's layer_name() misses upsample, l2norm, logistic, … ("none"): name them all. */
-static const char *layer_name(LAYER_TYPE t) {
+const char *dn_layer_type_name(LAYER_TYPE t) {
   switch (t) {
     case CONVOLUTIONAL: return "convolutional";
     case DECONVOLUTIONAL: return "deconvolutional";
@@ -46,9 +47,7 @@ static const char *layer_name(LAYER_TYPE t) {
 
 typedef struct {
   const char *cfg, *weights;
-  int lean;
-  dn_progress_fn progress;
-  void *progress_ctx;
+  const dn_load_opts *o;
   struct dn_network *h;
 } load_ctx;
 
@@ -59,8 +58,10 @@ static void do_parse(void *p) {
 
 static void do_weights_and_lean(void *p) {
   load_ctx *c = p;
-  if (c->weights) dn_read_weights(c->h->net, c->weights, c->progress, c->progress_ctx);
-  if (c->lean) dn_make_lean(c->h);
+  if (c->weights) dn_read_weights(c->h->net, c->weights, c->o->progress, c->o->progress_ctx);
+  if (c->o->lean) dn_make_lean(c->h);
+  /* Fast numerics fold batch-norm into the weights: inference-only, CPU-only networks. */
+  if (c->o->lean && c->o->fast && c->o->device < 0) dn_make_fast(c->h);
 }
 
 #ifdef GPU
@@ -84,9 +85,9 @@ static void forward_yolo_cpu_in_gpu_build(layer l, network net) {
 }
 #endif
 
-int dn_load(const char *cfg, const char *weights, int lean, int device, dn_progress_fn progress, void *progress_ctx,
-            dn_network **out, char *err, size_t errlen) {
+int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_network **out, char *err, size_t errlen) {
   *out = NULL;
+  int device = o->device;
 #ifndef GPU
   if (device >= 0) {
     snprintf(err, errlen, "this build of darknet-node has no CUDA support (rebuild with DARKNET_GPU=ON)");
@@ -100,7 +101,9 @@ int dn_load(const char *cfg, const char *weights, int lean, int device, dn_progr
 #endif
   struct dn_network *h = calloc(1, sizeof *h);
   if (!h) { snprintf(err, errlen, "out of memory"); return -1; }
-  load_ctx c = {cfg, weights, lean, progress, progress_ctx, h};
+  h->threads = o->threads;
+  h->device = device;
+  load_ctx c = {cfg, weights, o, h};
   /* Construction is serialized: the skip-init flag is global, and so is the rand() state that
    * make_yolo_layer reseeds. Reading weights (most of a load) runs in parallel. */
   pthread_mutex_lock(&dn_parse_lock);
@@ -153,6 +156,10 @@ void dn_free_network(dn_network *h) {
 
 int dn_input_size(const dn_network *h) { return h->net->inputs; }
 
+int dn_threads(const dn_network *h) { return h->threads > 0 ? h->threads : dn_default_threads(); }
+void dn_set_network_threads(dn_network *h, int threads) { h->threads = threads; }
+int dn_is_fast(const dn_network *h) { return h->fast; }
+
 int dn_net_dims(const dn_network *hd, int *w, int *h, int *c, int *batch) {
   const network *net = hd->net;
   *w = net->w; *h = net->h; *c = net->c; *batch = net->batch;
@@ -164,7 +171,7 @@ int dn_layer_count(const dn_network *h) { return h->net->n; }
 void dn_layer_info_at(const dn_network *h, int i, dn_layer_info *o) {
   const layer *l = &h->net->layers[i];
   memset(o, 0, sizeof *o);
-  strncpy(o->type, layer_name(l->type), sizeof o->type - 1);
+  strncpy(o->type, dn_layer_type_name(l->type), sizeof o->type - 1);
   o->w = l->w; o->h = l->h; o->c = l->c;
   o->out_w = l->out_w; o->out_h = l->out_h; o->out_c = l->out_c;
   o->n = l->n; o->size = l->size; o->stride = l->stride; o->batch = l->batch;
@@ -240,21 +247,23 @@ typedef struct {
 
 static void do_forward(void *p) {
   forward_ctx *c = p;
-  network_predict(c->net, c->input);
+  if (dn_profile_enabled()) dn_predict_profiled(c->net, c->input);
+  else network_predict(c->net, c->input);
 }
 
 int dn_forward(dn_network *h, const float *input, size_t len, char *err, size_t errlen) {
   (void)len; /* checked by the caller against dn_input_size × batch */
   forward_ctx c = {h->net, (float *)input};
+  dn_set_threads(h->threads);
   return dn_guard_call(do_forward, &c, err, errlen);
 }
 
 /* ---- detect ---- */
 
 typedef struct {
-  network *net;
-  const unsigned char *pixels;
-  int w, h, c;
+  struct dn_network *h;
+  const dn_image_in *images;
+  int k;
   int letterbox;
   float thresh, hier, nms;
   dn_boxes *out;
@@ -263,53 +272,94 @@ typedef struct {
 /* yolo_num_detections counts `objectness > thresh` but get_yolo_detections skips only
  * `<= thresh`, so a NaN objectness is written past the end of the detection array (heap
  * overflow). Non-finite outputs mean corrupt weights anyway: refuse them. */
-static void check_finite_heads(const network *net) {
+static void check_finite_heads(const network *net, int k) {
   for (int i = 0; i < net->n; i++) {
     const layer *l = &net->layers[i];
     if (l->type != YOLO && l->type != REGION && l->type != DETECTION) continue;
-    for (int k = 0; k < l->outputs; k++)
-      if (!isfinite(l->output[k]))
+    for (size_t j = 0; j < (size_t)l->outputs * k; j++)
+      if (!isfinite(l->output[j]))
         dn_guard_fail("network output of layer %d (%s) is not finite: the weights are corrupt or diverged",
-                      i, layer_name(l->type));
+                      i, dn_layer_type_name(l->type));
   }
 }
 
-static void do_detect(void *p) {
-  detect_ctx *c = p;
-  network *net = c->net;
-  /* The image below has 3 channels; a network reading more would read past it. */
-  if (net->c != 3) dn_guard_fail("the network takes %d input channels; detection feeds 3 (RGB)", net->c);
+static void check_image(const network *net, const dn_image_in *im, int letterbox) {
   /* resize_image divides by (new size - 1): a side of 1 pixel makes its sampling index NaN and
    * reads far out of bounds (found by fuzzing). Letterboxing a very thin image, or a network
    * 1 pixel wide, gets there; compute the sizes exactly as letterbox_image does. */
   int new_w = net->w, new_h = net->h;
-  if (c->letterbox) {
-    if (((float)net->w / c->w) < ((float)net->h / c->h)) new_h = (c->h * net->w) / c->w;
-    else new_w = (c->w * net->h) / c->h;
+  if (letterbox) {
+    if (((float)net->w / im->w) < ((float)net->h / im->h)) new_h = (im->h * net->w) / im->w;
+    else new_w = (im->w * net->h) / im->h;
   }
   if (new_w < 2 || new_h < 2)
     dn_guard_fail("a %dx%d image cannot be %s to %dx%d: Darknet's resize needs at least 2 pixels per side",
-                  c->w, c->h, c->letterbox ? "letterboxed" : "resized", new_w, new_h);
-  /* Darknet's load_image_color: 3 channels, planar, value/255. Gray is replicated and alpha
-   * dropped, as stb_image does when asked for 3 channels. */
-  image im = make_image(c->w, c->h, 3);
-  size_t plane = (size_t)c->w * c->h;
+                  im->w, im->h, letterbox ? "letterboxed" : "resized", new_w, new_h);
+}
+
+/* Darknet's, declared in its src/image.h only. */
+void letterbox_image_into(image im, int w, int h, image boxed);
+
+/* Darknet's load_image_color + letterbox_image (or resize_image), written into the network's
+ * own input slot instead of a fresh image. */
+static void prepare_input(const network *net, const dn_image_in *in, int letterbox, float *slot) {
+  /* 3 channels, planar, value/255. Gray is replicated and alpha dropped, as stb_image does
+   * when asked for 3 channels. */
+  image im = make_image(in->w, in->h, 3);
+  size_t plane = (size_t)in->w * in->h;
   for (int k = 0; k < 3; k++) {
-    int src_k = c->c >= 3 ? k : 0;
-    for (size_t i = 0; i < plane; i++) im.data[k * plane + i] = (float)c->pixels[i * c->c + src_k] / 255.;
+    int src_k = in->c >= 3 ? k : 0;
+    for (size_t i = 0; i < plane; i++) im.data[k * plane + i] = (float)in->pixels[i * in->c + src_k] / 255.;
   }
-  image sized = c->letterbox ? letterbox_image(im, net->w, net->h) : resize_image(im, net->w, net->h);
-  network_predict(net, sized.data);
-  free_image(sized);
+  image boxed = {net->w, net->h, 3, slot};
+  if (letterbox) {
+    fill_image(boxed, .5);
+    letterbox_image_into(im, net->w, net->h, boxed);
+  } else {
+    image sized = resize_image(im, net->w, net->h);
+    memcpy(slot, sized.data, (size_t)net->w * net->h * 3 * sizeof(float));
+    free_image(sized);
+  }
   free_image(im);
-  check_finite_heads(net);
+}
+
+/* Runs k ≤ batch images. On the CPU the layers are told the batch is k (every buffer was sized
+ * for the full batch, so a smaller one fits); a GPU network's cuDNN descriptors are fixed to the
+ * full batch, so the unused slots are zero-filled and computed. */
+static void set_layers_batch(network *net, int b) {
+  net->batch = b;
+  for (int i = 0; i < net->n; i++) net->layers[i].batch = b;
+}
+
+static void decode(network *net, const dn_image_in *in, int b, int letterbox, float thresh, float hier, float nms,
+                   dn_boxes *out) {
+  /* get_network_boxes reads batch item 0 only, and treats a batch of 2 as an image and its
+   * mirror (avg_flipped_yolo). Point each head at item b's slice and call it a batch of 1. */
+  float *saved_out[64];
+  int saved_batch[64];
+  int nheads = 0;
+  for (int i = 0; i < net->n && nheads < 64; i++) {
+    layer *l = &net->layers[i];
+    if (l->type != YOLO && l->type != REGION && l->type != DETECTION) continue;
+    saved_out[nheads] = l->output;
+    saved_batch[nheads++] = l->batch;
+    l->output += (size_t)b * l->outputs;
+    l->batch = 1;
+  }
   /* Without letterboxing the boxes are already relative to the whole image: pass the network's
    * own size so that correct_yolo_boxes' letterbox correction is the identity. */
-  int iw = c->letterbox ? c->w : net->w, ih = c->letterbox ? c->h : net->h;
+  int iw = letterbox ? in->w : net->w, ih = letterbox ? in->h : net->h;
   int nboxes = 0;
-  detection *dets = get_network_boxes(net, iw, ih, c->thresh, c->hier, 0, 1, &nboxes);
+  detection *dets = get_network_boxes(net, iw, ih, thresh, hier, 0, 1, &nboxes);
+  nheads = 0;
+  for (int i = 0; i < net->n && nheads < 64; i++) {
+    layer *l = &net->layers[i];
+    if (l->type != YOLO && l->type != REGION && l->type != DETECTION) continue;
+    l->output = saved_out[nheads];
+    l->batch = saved_batch[nheads++];
+  }
   int classes = net->layers[net->n - 1].classes;
-  if (c->nms > 0) do_nms_sort(dets, nboxes, classes, c->nms);
+  if (nms > 0) do_nms_sort(dets, nboxes, classes, nms);
   size_t stride = 5 + (size_t)classes;
   float *data = dn_malloc((nboxes ? nboxes : 1) * stride * sizeof(float));
   for (int i = 0; i < nboxes; i++) {
@@ -319,12 +369,47 @@ static void do_detect(void *p) {
     memcpy(row + 5, dets[i].prob, classes * sizeof(float));
   }
   free_detections(dets, nboxes);
-  c->out->data = data; c->out->count = nboxes; c->out->classes = classes;
+  out->data = data; out->count = nboxes; out->classes = classes;
 }
 
-int dn_detect(dn_network *hd, const unsigned char *pixels, int w, int h, int c, int letterbox,
-              float thresh, float hier, float nms, dn_boxes *out, char *err, size_t errlen) {
-  memset(out, 0, sizeof *out);
-  detect_ctx ctx = {hd->net, pixels, w, h, c, letterbox, thresh, hier, nms, out};
-  return dn_guard_call(do_detect, &ctx, err, errlen);
+static void do_detect(void *p) {
+  detect_ctx *c = p;
+  network *net = c->h->net;
+  /* The images below have 3 channels; a network reading more would read past them. */
+  if (net->c != 3) dn_guard_fail("the network takes %d input channels; detection feeds 3 (RGB)", net->c);
+  int full = net->batch;
+  if (c->k < 1 || c->k > full) dn_guard_fail("%d images for a network of batch %d", c->k, full);
+  int heads = 0;
+  for (int i = 0; i < net->n; i++) heads += net->layers[i].type == YOLO || net->layers[i].type == REGION || net->layers[i].type == DETECTION;
+  if (heads > 64) dn_guard_fail("the network has %d detection layers (at most 64)", heads);
+  for (int b = 0; b < c->k; b++) check_image(net, &c->images[b], c->letterbox);
+
+  int inputs = net->inputs;
+  for (int b = 0; b < c->k; b++) prepare_input(net, &c->images[b], c->letterbox, net->input + (size_t)b * inputs);
+  int run = c->h->device >= 0 ? full : c->k;
+  if (run > c->k) memset(net->input + (size_t)c->k * inputs, 0, (size_t)(run - c->k) * inputs * sizeof(float));
+  if (run != full) set_layers_batch(net, run);
+  if (dn_profile_enabled()) dn_predict_profiled(net, net->input);
+  else network_predict(net, net->input);
+  check_finite_heads(net, c->k);
+  for (int b = 0; b < c->k; b++) decode(net, &c->images[b], b, c->letterbox, c->thresh, c->hier, c->nms, &c->out[b]);
+  if (run != full) set_layers_batch(net, full);
+}
+
+/* The batch is put back even when the pass fails (the guard unwinds past do_detect). */
+static void restore_batch(struct dn_network *h, int full) {
+  if (h->net->batch != full) set_layers_batch(h->net, full);
+}
+
+int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
+              dn_boxes *out, char *err, size_t errlen) {
+  memset(out, 0, (size_t)(k > 0 ? k : 0) * sizeof *out);
+  detect_ctx ctx = {hd, images, k, letterbox, thresh, hier, nms, out};
+  int full = hd->net->batch;
+  dn_set_threads(hd->threads);
+  int rc = dn_guard_call(do_detect, &ctx, err, errlen);
+  restore_batch(hd, full);
+  if (rc != 0)
+    for (int b = 0; b < k; b++) { dn_free(out[b].data); out[b].data = NULL; out[b].count = 0; }
+  return rc;
 }

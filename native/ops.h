@@ -34,11 +34,18 @@ typedef struct {
   int classes;
 } dn_boxes;
 
-/* cfg/weights are file paths; weights may be NULL (random init, for training or tests).
- * lean: inference-only — training buffers freed, batch-norm copies aliased, layer outputs shared
- * between layers whose lifetimes do not overlap. Numerics are unchanged. */
-int dn_load(const char *cfg, const char *weights, int lean, int device, dn_progress_fn progress, void *progress_ctx,
-            dn_network **out, char *err, size_t errlen);
+typedef struct {
+  int lean;    /* inference-only: training buffers freed, batch-norm copies aliased, layer outputs
+                  shared between layers whose lifetimes do not overlap (numerics unchanged) */
+  int fast;    /* fast numerics (fast.c): folded batch-norm, BLAS convolutions; needs lean, CPU */
+  int threads; /* compute threads per forward pass, 0 = all cores */
+  int device;  /* CUDA device, -1 = CPU */
+  dn_progress_fn progress;
+  void *progress_ctx;
+} dn_load_opts;
+
+/* cfg/weights are file paths; weights may be NULL (random init, for training or tests). */
+int dn_load(const char *cfg, const char *weights, const dn_load_opts *opts, dn_network **out, char *err, size_t errlen);
 
 /* GPU builds: visible CUDA devices and the cuDNN version (0 when not compiled in). */
 typedef struct {
@@ -64,9 +71,20 @@ void dn_network_memory(const dn_network *net, dn_memory *out);
 /* Raw forward pass on batch × inputs floats. */
 int dn_forward(dn_network *net, const float *input, size_t len, char *err, size_t errlen);
 
-/* `darknet detector test` for one 8-bit interleaved image (HWC, c = 1, 3 or 4). */
-int dn_detect(dn_network *net, const unsigned char *pixels, int w, int h, int c, int letterbox,
-              float thresh, float hier, float nms, dn_boxes *out, char *err, size_t errlen);
+/* One 8-bit interleaved image (HWC, c = 1, 3 or 4). */
+typedef struct {
+  const unsigned char *pixels;
+  int w, h, c;
+} dn_image_in;
+
+/* `darknet detector test` for k images (1 ≤ k ≤ the network's batch) in one forward pass; out
+ * holds k results. Each image's boxes are decoded from its own slice of the outputs. */
+int dn_detect(dn_network *net, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
+              dn_boxes *out, char *err, size_t errlen);
+
+int dn_threads(const dn_network *net);   /* the compute threads a forward pass uses */
+void dn_set_network_threads(dn_network *net, int threads);
+int dn_is_fast(const dn_network *net);
 
 #ifdef __cplusplus
 }

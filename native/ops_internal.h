@@ -9,7 +9,13 @@ struct dn_network {
   int lean;
   float **pool; /* lean mode: output buffers shared by layers (owned here, not by the layers) */
   int npool;
+  int fast;    /* fast numerics installed (fast.c) */
+  int threads; /* compute threads per forward pass; 0 = all cores */
+  int device;  /* CUDA device, -1 = CPU */
 };
+
+/* ops.c: Darknet's layer type names, all of them (its layer_name() misses several). */
+const char *dn_layer_type_name(LAYER_TYPE t);
 
 /* lean.c */
 void dn_make_lean(struct dn_network *h);          /* inside a guarded call */

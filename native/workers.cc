@@ -80,8 +80,14 @@ void LoadWorker::Progress(void *ctx, size_t done, size_t total) {
 
 void LoadWorker::Run() {
   char err[DN_GUARD_MSG];
-  if (dn_load(p_.cfg.c_str(), p_.hasWeights ? p_.weights.c_str() : nullptr, p_.lean ? 1 : 0, p_.device,
-              hasProgress_ ? &LoadWorker::Progress : nullptr, this, &loaded_, err, sizeof err) != 0)
+  dn_load_opts o{};
+  o.lean = p_.lean ? 1 : 0;
+  o.fast = p_.fast ? 1 : 0;
+  o.threads = p_.threads;
+  o.device = p_.device;
+  o.progress = hasProgress_ ? &LoadWorker::Progress : nullptr;
+  o.progress_ctx = this;
+  if (dn_load(p_.cfg.c_str(), p_.hasWeights ? p_.weights.c_str() : nullptr, &o, &loaded_, err, sizeof err) != 0)
     throw CodedError("DARKNET", std::string(err));
 }
 
@@ -104,27 +110,37 @@ void ForwardWorker::Run() {
 
 // ---- detect ----
 
-DetectWorker::DetectWorker(Napi::Env env, Network *self, std::vector<unsigned char> pixels, DetectParams p)
-    : NetworkWorker(env, self), pixels_(std::move(pixels)), p_(p) {}
+DetectWorker::DetectWorker(Napi::Env env, Network *self, std::vector<DetectImage> images, DetectParams p)
+    : NetworkWorker(env, self), images_(std::move(images)), p_(p), boxes_(images_.size()) {}
 
-DetectWorker::~DetectWorker() { dn_free(boxes_.data); }  // allocated by the guard's allocator
+DetectWorker::~DetectWorker() {
+  for (auto &b : boxes_) dn_free(b.data);  // allocated by the guard's allocator
+}
 
 void DetectWorker::Run() {
   char err[DN_GUARD_MSG];
-  if (dn_detect(self_->net(), pixels_.data(), p_.width, p_.height, p_.channels, p_.letterbox ? 1 : 0,
-                p_.thresh, p_.hier, p_.nms, &boxes_, err, sizeof err) != 0)
+  std::vector<dn_image_in> in(images_.size());
+  for (size_t i = 0; i < images_.size(); i++)
+    in[i] = dn_image_in{images_[i].pixels.data(), images_[i].width, images_[i].height, images_[i].channels};
+  if (dn_detect(self_->net(), in.data(), static_cast<int>(in.size()), p_.letterbox ? 1 : 0, p_.thresh, p_.hier,
+                p_.nms, boxes_.data(), err, sizeof err) != 0)
     throw CodedError("DARKNET", std::string(err));
 }
 
 Napi::Value DetectWorker::Result(Napi::Env env) {
-  size_t n = static_cast<size_t>(boxes_.count) * (5 + static_cast<size_t>(boxes_.classes));
-  Napi::Float32Array data = Napi::Float32Array::New(env, n);
-  if (n) std::memcpy(data.Data(), boxes_.data, n * sizeof(float));
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("data", data);
-  out.Set("count", boxes_.count);
-  out.Set("classes", boxes_.classes);
-  return out;
+  Napi::Array all = Napi::Array::New(env, boxes_.size());
+  for (size_t i = 0; i < boxes_.size(); i++) {
+    const dn_boxes &b = boxes_[i];
+    size_t n = static_cast<size_t>(b.count) * (5 + static_cast<size_t>(b.classes));
+    Napi::Float32Array data = Napi::Float32Array::New(env, n);
+    if (n) std::memcpy(data.Data(), b.data, n * sizeof(float));
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("data", data);
+    out.Set("count", b.count);
+    out.Set("classes", b.classes);
+    all.Set(i, out);
+  }
+  return all;
 }
 
 }  // namespace dnn

@@ -34,6 +34,8 @@ struct LoadParams {
   bool hasWeights = false;
   bool lean = true;
   int device = -1;  // CUDA device, -1 = CPU
+  bool fast = true;  // fast numerics (native/fast.c); false = Darknet's own kernels
+  int threads = 0;   // compute threads, 0 = all cores
 };
 
 class LoadWorker : public NetworkWorker {
@@ -61,23 +63,28 @@ class ForwardWorker : public NetworkWorker {
   std::vector<float> input_;
 };
 
-struct DetectParams {
+struct DetectImage {
+  std::vector<unsigned char> pixels;  // a copy: JS may reuse its buffer while Darknet runs
   int width, height, channels;
+};
+
+struct DetectParams {
   bool letterbox;
   float thresh, hier, nms;
 };
 
+// One forward pass over 1..batch images; resolves to one { data, count, classes } per image.
 class DetectWorker : public NetworkWorker {
  public:
-  DetectWorker(Napi::Env env, Network *self, std::vector<unsigned char> pixels, DetectParams p);
+  DetectWorker(Napi::Env env, Network *self, std::vector<DetectImage> images, DetectParams p);
   ~DetectWorker() override;
 
  private:
   void Run() override;
   Napi::Value Result(Napi::Env env) override;
-  std::vector<unsigned char> pixels_;
+  std::vector<DetectImage> images_;
   DetectParams p_;
-  dn_boxes boxes_{};
+  std::vector<dn_boxes> boxes_;
 };
 
 }  // namespace dnn

@@ -27,7 +27,7 @@ const flag = (env, npmName) => {
   if (v === undefined) return undefined;
   return v === '' || v === 'true' ? 'ON' : v === 'false' ? 'OFF' : v;
 };
-for (const [env, npmName] of [['DARKNET_GPU', 'darknet_gpu'], ['DARKNET_CUDNN', 'darknet_cudnn']]) {
+for (const [env, npmName] of [['DARKNET_GPU', 'darknet_gpu'], ['DARKNET_CUDNN', 'darknet_cudnn'], ['DARKNET_BLAS', 'darknet_blas']]) {
   const v = flag(env, npmName);
   if (v !== undefined) args.push(`--CD${env}=${v}`);
 }

@@ -189,7 +189,7 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
     const net = new (native().Network)();
     await net.load(write('ch4.cfg', '[net]\nwidth=32\nheight=32\nchannels=4\n[convolutional]\nfilters=18\nsize=3\npad=1\n[yolo]\nclasses=1\nmask=0,1,2\nnum=3\n'), null);
     try {
-      await nativeCode(net.detect(new Uint8Array(8 * 8 * 3), 8, 8, 3, true, 0.5, 0.5, 0.45), /takes 4 input channels; detection feeds 3/);
+      await nativeCode(net.detect([{ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 }], true, 0.5, 0.5, 0.45), /takes 4 input channels; detection feeds 3/);
     } finally {
       net.dispose();
     }
@@ -198,7 +198,7 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
     const net = new (native().Network)();
     await net.load(write('truth.cfg', '[net]\nwidth=16\nheight=16\nchannels=3\n[convolutional]\nfilters=4\nsize=3\npad=1\ntruth=1\n[softmax]\ngroups=1\n'), null);
     try {
-      await expect(net.detect(new Uint8Array(8 * 8 * 3), 8, 8, 3, true, 0.5, 0.5, 0.45)).resolves.toMatchObject({ count: 0 });
+      await expect(net.detect([{ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 }], true, 0.5, 0.5, 0.45)).resolves.toMatchObject([{ count: 0 }]);
     } finally {
       net.dispose();
     }
@@ -207,7 +207,7 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
     const net = new (native().Network)();
     await net.load(tiny.cfg, tiny.weights);
     try {
-      await nativeCode(net.detect(new Uint8Array(2000 * 2 * 3), 2000, 2, 3, true, 0.5, 0.5, 0.45), /cannot be letterboxed to 416x0/);
+      await nativeCode(net.detect([{ data: new Uint8Array(2000 * 2 * 3), width: 2000, height: 2, channels: 3 }], true, 0.5, 0.5, 0.45), /cannot be letterboxed to 416x0/);
     } finally {
       net.dispose();
     }

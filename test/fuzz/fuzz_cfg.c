@@ -51,13 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (fd < 0) return 0;
   dn_network *net = NULL;
   for (int lean = 0; lean <= 1; lean++) {
-    if (dn_load(path, NULL, lean, -1, NULL, NULL, &net, err, sizeof err) != 0) continue;
+    dn_load_opts o = {.lean = lean, .fast = lean, .threads = 1, .device = -1};
+    if (dn_load(path, NULL, &o, &net, err, sizeof err) != 0) continue;
     int w, h, c, batch;
     dn_net_dims(net, &w, &h, &c, &batch);
     unsigned char px[48 * 40 * 3];
     for (size_t i = 0; i < sizeof px; i++) px[i] = (unsigned char)(i * 37);
     dn_boxes boxes;
-    if (dn_detect(net, px, 48, 40, 3, 1, 0.01f, 0.5f, 0.45f, &boxes, err, sizeof err) == 0) dn_free(boxes.data);
+    dn_image_in im = {px, 48, 40, 3};
+    if (dn_detect(net, &im, 1, 1, 0.01f, 0.5f, 0.45f, &boxes, err, sizeof err) == 0) dn_free(boxes.data);
     dn_free_network(net);
   }
   close(fd);

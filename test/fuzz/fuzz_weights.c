@@ -38,11 +38,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char path[64], err[1024];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
   dn_network *net = NULL;
-  if (dn_load(cfg_path, path, 1, -1, NULL, NULL, &net, err, sizeof err) == 0) {
+  dn_load_opts o = {.lean = 1, .fast = 1, .threads = 1, .device = -1};
+  if (dn_load(cfg_path, path, &o, &net, err, sizeof err) == 0) {
     unsigned char px[40 * 30 * 3];
     memset(px, 77, sizeof px);
     dn_boxes boxes;
-    if (dn_detect(net, px, 40, 30, 3, 1, 0.1f, 0.5f, 0.45f, &boxes, err, sizeof err) == 0) dn_free(boxes.data);
+    dn_image_in im = {px, 40, 30, 3};
+    if (dn_detect(net, &im, 1, 1, 0.1f, 0.5f, 0.45f, &boxes, err, sizeof err) == 0) dn_free(boxes.data);
     dn_free_network(net);
   }
   close(fd);

@@ -1,0 +1,358 @@
+/* Fast numerics for inference networks on the CPU (the default; `numerics: 'reference'` skips
+ * all of this). Darknet's parser, network wiring, box decoding and NMS are untouched; the forward
+ * functions of the layers that dominate a YOLO pass are replaced by these:
+ *
+ *   [convolutional]  batch-norm folded into the weights and biases once at load time; the matrix
+ *                    product in OpenBLAS's sgemm (found at build time; Darknet's own gemm
+ *                    otherwise); im2col by rows (memcpy for stride 1) split over threads and done
+ *                    in cache-sized bands for large layers; bias + activation split over filters.
+ *   [shortcut]       same-shaped residual sums in one parallel pass instead of three serial ones.
+ *   [maxpool]        Darknet's loop split over channels (2×2/2 windows without bounds tests).
+ *   [yolo]           the logistic planes split over threads (Darknet's activate_array on each).
+ *
+ * What moves numbers: folding (w·s/(√v+ε) instead of (w·x−m)/(√v+ε)·s) and the blocked BLAS
+ * product reassociate sums; outputs move by ~1e-5 relative. Everything else (im2col, maxpool,
+ * shortcut, activations and every parallel split) is bit-identical to Darknet's serial loops.
+ * Measured on the 2-core CI machine (`DARKNET_NODE_PROFILE=1` prints per-layer times): 98% of
+ * a yolov3-416 pass is convolution, of which sgemm is ~85%. */
+#include "fast.h"
+
+#include <float.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <math.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if DN_BLAS
+#include <cblas.h>
+#endif
+
+#include "guard.h"
+#include "ops_internal.h"
+
+/* Darknet's, declared only in its src/ headers. */
+void im2col_cpu(float *data_im, int channels, int height, int width, int ksize, int stride, int pad, float *data_col);
+void activate_array(float *x, const int n, const ACTIVATION a);
+void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, float *B, int ldb, float BETA, float *C,
+          int ldc);
+void forward_convolutional_layer(layer l, network net);
+void forward_shortcut_layer(const layer l, network net);
+void forward_maxpool_layer(const layer l, network net);
+
+/* Below this many floats a parallel region costs more than it saves. */
+#define PAR_MIN 32768
+
+/* C (m×n, row stride ldc) = A (m×k) · B (k×n, row stride ldb). */
+static void matmul(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+#if DN_BLAS
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+#else
+  /* Darknet's gemm accumulates into C (its own rows are split over OpenMP threads). */
+  for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
+  gemm(0, 0, m, n, k, 1, (float *)a, lda, (float *)b, ldb, 1, c, ldc);
+#endif
+}
+
+/* Darknet's forward_yolo_layer at inference: a copy of the input, then the logistic on the x, y
+ * and objectness/class planes of every anchor, each plane by Darknet's activate_array, split
+ * over threads (the training-only delta clearing and cost are skipped: nothing reads them). */
+static void forward_yolo_fast(const layer l, network net) {
+  size_t plane = (size_t)l.w * l.h;
+  memcpy(l.output, net.input, (size_t)l.outputs * l.batch * sizeof(float));
+  int per_anchor = 2 + 1 + l.classes; /* x, y, then objectness and classes (w, h stay raw) */
+  int tasks = l.batch * l.n * per_anchor;
+#pragma omp parallel for schedule(static) if ((size_t)tasks * plane >= PAR_MIN)
+  for (int t = 0; t < tasks; t++) {
+    int e = t % per_anchor, bn = t / per_anchor;
+    int b = bn / l.n, n = bn % l.n;
+    int entry = e < 2 ? e : e + 2;
+    float *x = l.output + (size_t)b * l.outputs + (size_t)n * plane * (4 + l.classes + 1) + (size_t)entry * plane;
+    activate_array(x, (int)plane, LOGISTIC);
+  }
+}
+
+/* Darknet's im2col_cpu fetches every element through a bounds-checked im2col_get_pixel call.
+ * Same layout, row by row: row (c, kh, kw) holds, for each output position, the input pixel
+ * that kernel tap reads (0 in the padding); stride-1 rows are plain copies. Exact. */
+static void im2col_rows(const float *im, int c0, int c1, int h, int w, int size, int stride, int pad, int out_w,
+                        int y0, int y1, float *col) {
+  size_t plane = (size_t)(y1 - y0) * out_w;
+  for (int c = c0; c < c1; c++)
+    for (int kh = 0; kh < size; kh++)
+      for (int kw = 0; kw < size; kw++) {
+        float *dst = col + (((size_t)c * size + kh) * size + kw) * plane;
+        for (int y = y0; y < y1; y++) {
+          float *d = dst + (size_t)(y - y0) * out_w;
+          int iy = y * stride - pad + kh;
+          if (iy < 0 || iy >= h) { memset(d, 0, out_w * sizeof(float)); continue; }
+          const float *src = im + ((size_t)c * h + iy) * w;
+          if (stride == 1) {
+            int x0 = pad - kw > 0 ? pad - kw : 0;          /* first x whose ix = x - pad + kw ≥ 0 */
+            int x1 = w + pad - kw < out_w ? w + pad - kw : out_w; /* one past the last ix < w */
+            if (x1 < x0) x1 = x0;
+            for (int x = 0; x < x0; x++) d[x] = 0;
+            memcpy(d + x0, src + x0 - pad + kw, (size_t)(x1 - x0) * sizeof(float));
+            for (int x = x1; x < out_w; x++) d[x] = 0;
+          } else {
+            /* x in [x0, x1) reads inside the row: ix = x·stride − pad + kw ∈ [0, w) */
+            int x0 = pad - kw > 0 ? (pad - kw + stride - 1) / stride : 0;
+            int x1 = (w - 1 + pad - kw) / stride + 1;
+            if (w - 1 + pad - kw < 0) x1 = 0;
+            if (x1 > out_w) x1 = out_w;
+            if (x1 < x0) x1 = x0;
+            const float *s0 = src - pad + kw;
+            for (int x = 0; x < x0; x++) d[x] = 0;
+            for (int x = x0; x < x1; x++) d[x] = s0[x * stride];
+            for (int x = x1; x < out_w; x++) d[x] = 0;
+          }
+        }
+      }
+}
+
+static void im2col_parallel(const float *im, int channels, int h, int w, int size, int stride, int pad, int out_w,
+                            int y0, int y1, float *col) {
+  size_t total = (size_t)channels * size * size * (y1 - y0) * out_w;
+#pragma omp parallel if (total >= PAR_MIN)
+  {
+    int nt = 1, t = 0;
+#ifdef _OPENMP
+    nt = omp_get_num_threads();
+    t = omp_get_thread_num();
+#endif
+    int c0 = (int)((long)channels * t / nt), c1 = (int)((long)channels * (t + 1) / nt);
+    im2col_rows(im, c0, c1, h, w, size, stride, pad, out_w, y0, y1, col);
+  }
+}
+
+/* Darknet's activations are a switch per element; the common ones here, with the same
+ * expressions (leaky's .1 is a double, as in activations.h), others through activate_array. */
+static void activate_plane(float *x, int n, ACTIVATION a) {
+  switch (a) {
+    case LINEAR: return;
+    case LEAKY:
+      for (int i = 0; i < n; i++) x[i] = (x[i] > 0) ? x[i] : .1 * x[i];
+      return;
+    case RELU:
+      for (int i = 0; i < n; i++) x[i] = x[i] * (x[i] > 0);
+      return;
+    default: activate_array(x, n, a);
+  }
+}
+
+/* add_bias + activate_array per filter plane (the same two operations in the same order). */
+static void bias_activate(float *out, const float *bias, int batch, int filters, int spatial, ACTIVATION a) {
+  int planes = batch * filters;
+  int par = (size_t)planes * spatial >= PAR_MIN;
+#pragma omp parallel for schedule(static) if (par)
+  for (int p = 0; p < planes; p++) {
+    float *x = out + (size_t)p * spatial;
+    float b = bias[p % filters];
+    for (int i = 0; i < spatial; i++) x[i] += b;
+    activate_plane(x, spatial, a);
+  }
+}
+
+/* Darknet's forward_maxpool_layer, split over channels (the argmax indexes only serve backward). */
+static void forward_maxpool_fast(const layer l, network net) {
+  int w_offset = -l.pad / 2, h_offset = -l.pad / 2;
+  int oh = l.out_h, ow = l.out_w, planes = l.batch * l.c;
+  if (l.size == 2 && l.stride == 2 && w_offset == 0 && h_offset == 0 && 2 * ow <= l.w && 2 * oh <= l.h) {
+    /* every window inside the image: the same comparisons in the same order, no bounds tests */
+#pragma omp parallel for schedule(static) if ((size_t)planes * oh * ow >= PAR_MIN)
+    for (int p = 0; p < planes; p++) {
+      const float *in = net.input + (size_t)p * l.h * l.w;
+      float *out = l.output + (size_t)p * oh * ow;
+      for (int i = 0; i < oh; i++) {
+        const float *r0 = in + (size_t)2 * i * l.w, *r1 = r0 + l.w;
+        for (int j = 0; j < ow; j++) {
+          float max = -FLT_MAX, v;
+          v = r0[2 * j]; max = (v > max) ? v : max;
+          v = r0[2 * j + 1]; max = (v > max) ? v : max;
+          v = r1[2 * j]; max = (v > max) ? v : max;
+          v = r1[2 * j + 1]; max = (v > max) ? v : max;
+          out[(size_t)i * ow + j] = max;
+        }
+      }
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if ((size_t)planes * oh * ow >= PAR_MIN)
+  for (int p = 0; p < planes; p++) {
+    const float *in = net.input + (size_t)p * l.h * l.w;
+    float *out = l.output + (size_t)p * oh * ow;
+    for (int i = 0; i < oh; i++)
+      for (int j = 0; j < ow; j++) {
+        float max = -FLT_MAX;
+        for (int n = 0; n < l.size; n++)
+          for (int m = 0; m < l.size; m++) {
+            int cur_h = h_offset + i * l.stride + n, cur_w = w_offset + j * l.stride + m;
+            int valid = cur_h >= 0 && cur_h < l.h && cur_w >= 0 && cur_w < l.w;
+            float val = valid ? in[cur_w + l.w * cur_h] : -FLT_MAX;
+            max = (val > max) ? val : max;
+          }
+        out[j + ow * i] = max;
+      }
+  }
+}
+
+/* A big im2col matrix (yolov3's first layers: 50 MB) would be written to memory and read back
+ * by sgemm's packing. Above BAND_BYTES it is built and multiplied in bands of output rows that
+ * stay in the last-level cache. */
+#define BAND_BYTES (4u << 20)
+
+static void forward_conv_fast(layer l, network net) {
+  int m = l.n / l.groups, k = l.size * l.size * l.c / l.groups, n = l.out_w * l.out_h;
+  int rows = l.out_h;
+  if (l.size != 1 && (size_t)k * n * sizeof(float) > BAND_BYTES) {
+    rows = (int)(BAND_BYTES / sizeof(float) / k / l.out_w);
+    if (rows < 1) rows = 1;
+  }
+  for (int i = 0; i < l.batch; i++)
+    for (int j = 0; j < l.groups; j++) {
+      float *a = l.weights + (size_t)j * l.nweights / l.groups;
+      float *c = l.output + ((size_t)i * l.groups + j) * n * m;
+      float *im = net.input + ((size_t)i * l.groups + j) * l.c / l.groups * l.h * l.w;
+      /* Darknet's own condition: a 1×1 kernel reads the input as is (whatever its stride). */
+      if (l.size == 1) {
+        matmul(m, n, k, a, k, im, n, c, n);
+        continue;
+      }
+      for (int y0 = 0; y0 < l.out_h; y0 += rows) {
+        int y1 = y0 + rows < l.out_h ? y0 + rows : l.out_h, nn = (y1 - y0) * l.out_w;
+        im2col_parallel(im, l.c / l.groups, l.h, l.w, l.size, l.stride, l.pad, l.out_w, y0, y1, net.workspace);
+        matmul(m, nn, k, a, k, net.workspace, nn, c + (size_t)y0 * l.out_w, n);
+      }
+    }
+  bias_activate(l.output, l.biases, l.batch, l.n, n, l.activation);
+}
+
+static void forward_shortcut_fast(const layer l, network net) {
+  const float *add = net.layers[l.index].output;
+  size_t count = (size_t)l.outputs * l.batch;
+  float s1 = l.alpha, s2 = l.beta;
+  const float *in = net.input;
+  float *out = l.output;
+#pragma omp parallel for schedule(static) if (count >= PAR_MIN)
+  for (size_t i = 0; i < count; i++) out[i] = s1 * in[i] + s2 * add[i];
+  if (l.activation != LINEAR) activate_plane(l.output, (int)count, l.activation);
+}
+
+/* Darknet's forward_batchnorm_layer at inference: y = (x − mean)/(√var + .000001)·scale + bias. */
+static void fold_batchnorm(layer *l) {
+  int per_filter = l->nweights / l->n;
+  for (int f = 0; f < l->n; f++) {
+    float s = l->scales[f] / (sqrtf(l->rolling_variance[f]) + .000001f);
+    float *w = l->weights + (size_t)f * per_filter;
+    for (int i = 0; i < per_filter; i++) w[i] *= s;
+    l->biases[f] -= l->rolling_mean[f] * s;
+  }
+  l->batch_normalize = 0;
+}
+
+static int plain_conv(const layer *l) {
+  return l->type == CONVOLUTIONAL && !l->xnor && !l->binary && l->forward == forward_convolutional_layer &&
+         l->n % l->groups == 0 && l->c % l->groups == 0;
+}
+
+void dn_make_fast(struct dn_network *h) {
+  network *net = h->net;
+  for (int i = 0; i < net->n; i++) {
+    layer *l = &net->layers[i];
+    if (plain_conv(l)) {
+      if (l->batch_normalize) fold_batchnorm(l);
+      l->forward = forward_conv_fast;
+    } else if (l->type == SHORTCUT && l->forward == forward_shortcut_layer && l->w == l->out_w && l->h == l->out_h &&
+               l->c == l->out_c) {
+      l->forward = forward_shortcut_fast;
+    } else if (l->type == YOLO && net->gpu_index < 0) {
+      l->forward = forward_yolo_fast;
+    } else if (l->type == MAXPOOL && l->forward == forward_maxpool_layer) {
+      l->forward = forward_maxpool_fast;
+    }
+  }
+  h->fast = 1;
+}
+
+int dn_blas_name(char *out, size_t len) {
+#if DN_BLAS
+  snprintf(out, len, "OpenBLAS %s (%s)", openblas_get_config(), openblas_get_corename());
+  return 1;
+#else
+  snprintf(out, len, "none (Darknet's gemm)");
+  return 0;
+#endif
+}
+
+void dn_set_threads(int threads) {
+#ifdef _OPENMP
+  /* The OpenMP thread count is a per-thread setting: this sets it for the calling libuv worker
+   * (and, in OpenBLAS's OpenMP build, for the sgemm it calls). */
+  omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs());
+#else
+  (void)threads;
+#endif
+}
+
+int dn_default_threads(void) {
+#ifdef _OPENMP
+  return omp_get_num_procs();
+#else
+  return 1;
+#endif
+}
+
+/* DARKNET_NODE_PROFILE=1: Darknet's forward_network, timed layer by layer, the table printed
+ * to stderr after each pass (used to find where a forward pass spends its time). */
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+int dn_profile_enabled(void) {
+  static int enabled = -1;
+  if (enabled < 0) {
+    const char *v = getenv("DARKNET_NODE_PROFILE");
+    enabled = v && *v && strcmp(v, "0") != 0;
+  }
+  return enabled;
+}
+
+void dn_predict_profiled(network *netp, float *input) {
+  network orig = *netp;
+  netp->input = input;
+  netp->truth = 0;
+  netp->train = 0;
+  netp->delta = 0;
+  network net = *netp;
+  double total = 0, gflop = 0;
+  fprintf(stderr, "darknet-node profile (%d threads)\n",
+#ifdef _OPENMP
+          omp_get_max_threads()
+#else
+          1
+#endif
+  );
+  for (int i = 0; i < net.n; i++) {
+    net.index = i;
+    layer l = net.layers[i];
+    if (l.delta) fill_cpu(l.outputs * l.batch, 0, l.delta, 1);
+    double t0 = now_ms();
+    l.forward(l, net);
+    double dt = now_ms() - t0;
+    total += dt;
+    double gf = l.type == CONVOLUTIONAL ? 2.0 * l.n * l.size * l.size * l.c / l.groups * l.out_h * l.out_w * l.batch / 1e9 : 0;
+    gflop += gf;
+    fprintf(stderr, "%4d %-14s %4dx%4dx%4d -> %4dx%4dx%4d %8.2f ms", i, dn_layer_type_name(l.type), l.w, l.h, l.c, l.out_w,
+            l.out_h, l.out_c, dt);
+    if (gf > 0) fprintf(stderr, "  %6.1f GFLOP/s", gf / dt * 1e3);
+    fprintf(stderr, "\n");
+    net.input = l.output;
+  }
+  fprintf(stderr, "total %.2f ms, %.2f GFLOP, %.1f GFLOP/s\n", total, gflop, gflop / total * 1e3);
+  *netp = orig;
+}

@@ -1,0 +1,21 @@
+/* Fast numerics for CPU inference networks (see fast.c) and the compute-thread setting. */
+#ifndef DN_FAST_H
+#define DN_FAST_H
+#include <stddef.h>
+
+struct dn_network;
+
+/* Inside a guarded call, after the weights are read and the network made lean. */
+void dn_make_fast(struct dn_network *h);
+/* The BLAS the fast convolutions use: writes its description, returns 0 when there is none. */
+int dn_blas_name(char *out, size_t len);
+/* Compute threads for the calling thread's next forward pass (0 = all cores). */
+void dn_set_threads(int threads);
+int dn_default_threads(void);
+
+/* DARKNET_NODE_PROFILE=1 in the environment: per-layer times of every pass, printed to stderr. */
+int dn_profile_enabled(void);
+typedef struct network network;
+void dn_predict_profiled(network *net, float *input);
+
+#endif
