@@ -1,5 +1,7 @@
 export { Detector } from './detector.js';
-export type { LoadOptions, DetectOptions, YoloOutput } from './detector.js';
+export type { LoadOptions, DetectOptions, YoloOutput, Numerics } from './detector.js';
+export { DetectorPool } from './pool.js';
+export type { PoolOptions } from './pool.js';
 export type { Detection, Box } from './detections.js';
 export type { ImageInput, RawImage } from './input.js';
 export { DarknetError } from './errors.js';

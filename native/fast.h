@@ -3,6 +3,10 @@
 #define DN_FAST_H
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct dn_network;
 
 /* Inside a guarded call, after the weights are read and the network made lean. */
@@ -17,5 +21,9 @@ int dn_default_threads(void);
 int dn_profile_enabled(void);
 typedef struct network network;
 void dn_predict_profiled(network *net, float *input);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

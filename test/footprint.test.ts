@@ -1,6 +1,7 @@
 /**
  * Lean inference networks (the default) against Darknet's full allocation (`training: true`):
- * identical numbers, far less memory, progress while reading weights.
+ * identical numbers (in reference numerics: fast numerics fold batch-norm, see fast.test.ts),
+ * far less memory, progress while reading weights.
  */
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -16,7 +17,7 @@ describe.each([['tiny', 0.5], ['yolov3', 0.3]] as Array<[ModelName, number]>)('%
   let full: Detector;
   beforeAll(async () => {
     const fx = await ensureModel(name);
-    lean = await Detector.load({ cfg: fx.cfg, weights: fx.weights });
+    lean = await Detector.load({ cfg: fx.cfg, weights: fx.weights, numerics: 'reference' });
     full = await Detector.load({ cfg: fx.cfg, weights: fx.weights, training: true });
   });
   afterAll(() => {

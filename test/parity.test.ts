@@ -1,8 +1,8 @@
 /**
  * Parity with the reference: Debian's libdarknet.so (same upstream commit) runs
  * `darknet detector test`'s pipeline through test/reference/harness.c on the same cfg, weights
- * and pixels; the addon's raw YOLO outputs and its boxes/probabilities after NMS must match
- * within 1e-4.
+ * and pixels; the addon in reference numerics (Darknet's own kernels) must match its raw YOLO
+ * outputs and its boxes/probabilities after NMS within 1e-4. Fast numerics: test/fast.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Detector } from '../lib/detector.js';
@@ -54,7 +54,7 @@ describe.each([
   beforeAll(async () => {
     fx = await ensureModel(name);
     ref = runReference(fx.cfg, fx.weights, IMAGES, thresh);
-    det = await Detector.load({ cfg: fx.cfg, weights: fx.weights });
+    det = await Detector.load({ cfg: fx.cfg, weights: fx.weights, numerics: 'reference' });
   });
   afterAll(() => det?.dispose());
 

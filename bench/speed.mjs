@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// Speed table (npm run bench): network time and end-to-end detect time of this addon beside its
+// peers on the same machine, in one run: the stock Debian `darknet` CLI and OpenCV's DNN module
+// (python3-opencv) reading the same cfg and weights. Then throughput: single calls, batch 4 and
+// 8, and a DetectorPool, over one image set. Random-init weights of the real size.
+//
+// This machine's speed drifts by 20-30% over minutes (shared cores), so the addon's and
+// OpenCV's runs are interleaved round by round and each reports its median over all rounds.
+//
+// env: ROUNDS (default 5), MODELS (comma list of names below), STOCK=0 skips the stock CLI,
+//      THROUGHPUT=0 skips the throughput table, REFERENCE=0 skips reference-mode timings.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import {
+  capabilities, Detector, DetectorPool, parseCfg, serializeCfg, setOption, validateCfg, writeRandomWeights,
+} from '../dist/index.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = join(ROOT, 'bench', '.cache');
+const SHARE = '/usr/share/darknet';
+const IMAGE = join(SHARE, 'data', 'dog.jpg');
+mkdirSync(CACHE, { recursive: true });
+
+const ALL = [
+  { name: 'yolov3-tiny-416', base: 'yolov3-tiny', size: 416, gain: 16, runs: 10, stockRuns: 3 },
+  { name: 'yolov3-320', base: 'yolov3', size: 320, gain: 2, runs: 3, stockRuns: 1 },
+  { name: 'yolov3-416', base: 'yolov3', size: 416, gain: 2, runs: 3, stockRuns: 2 },
+  { name: 'yolov3-608', base: 'yolov3', size: 608, gain: 2, runs: 2, stockRuns: 1 },
+];
+const pick = process.env.MODELS?.split(',').map((s) => s.trim());
+const MODELS = pick ? ALL.filter((m) => pick.includes(m.name)) : ALL;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const flag = (k) => process.env[k] !== '0';
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[s.length >> 1] : NaN; };
+const ms = (s) => (Number.isFinite(s) ? `${(s * 1000).toFixed(s < 0.1 ? 1 : 0)} ms` : '–');
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–');
+
+async function prepare(m) {
+  const cfg = parseCfg(readFileSync(join(SHARE, 'cfg', `${m.base}.cfg`), 'utf8'));
+  for (const [k, v] of [['width', m.size], ['height', m.size], ['batch', 1], ['subdivisions', 1]]) setOption(cfg.sections[0], k, v);
+  const cfgPath = join(CACHE, `${m.name}.cfg`);
+  writeFileSync(cfgPath, serializeCfg(cfg));
+  const shape = validateCfg(cfg);
+  const weights = join(CACHE, `${m.base}.weights`);
+  if (!existsSync(weights) || statSync(weights).size !== 20 + 4 * shape.weightFloats) await writeRandomWeights(shape, weights, { seed: 1, headGain: m.gain });
+  return { cfgPath, weights, bflops: shape.bflops };
+}
+
+function machine() {
+  const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/) ?? [];
+  const simd = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16'].filter((f) => flags.includes(f));
+  const caps = capabilities();
+  return `${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown CPU'}; SIMD: ${simd.join(' ')}; BLAS: ${caps.blas ?? 'none (Darknet gemm)'}; OpenMP: ${caps.openmp}`;
+}
+
+/** A persistent OpenCV process (bench/peers/opencv_dnn.py) answering "run N" requests. */
+async function openCvPeer(cfgPath, weights, size) {
+  const child = spawn('/usr/bin/python3', [join(ROOT, 'bench', 'peers', 'opencv_dnn.py'), cfgPath, weights, IMAGE, String(size)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error('the OpenCV peer exited (is python3-opencv installed?)');
+    return JSON.parse(r.value);
+  };
+  const hello = await next();
+  return {
+    version: hello.version,
+    threads: hello.threads,
+    async run(n) { child.stdin.write(`${n}\n`); return (await next()).times; },
+    close() { child.stdin.end(); child.kill(); },
+  };
+}
+
+/** `darknet detector test` prints "Predicted in X seconds." around network_predict. */
+function stockCli(cfgPath, weights, runs) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync('darknet', ['detector', 'test', join(SHARE, 'cfg', 'coco.data'), cfgPath, weights, IMAGE, '-out', join(CACHE, 'stock-pred')], {
+      env: { ...process.env, QT_QPA_PLATFORM: 'offscreen' }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20,
+    }).toString();
+    const m = out.match(/Predicted in ([\d.]+) seconds/);
+    if (m) times.push(Number(m[1]));
+  }
+  return median(times);
+}
+
+async function timeIt(fn, n) {
+  const t = [];
+  for (let i = 0; i < n; i++) { const t0 = performance.now(); await fn(); t.push((performance.now() - t0) / 1000); }
+  return t;
+}
+
+async function speedRow(m) {
+  const { cfgPath, weights, bflops } = await prepare(m);
+  const jpeg = readFileSync(IMAGE);
+  const fast = await Detector.load({ cfg: cfgPath, weights });
+  const input = new Float32Array(fast.width * fast.height * 3).fill(0.5);
+  const cv = flag('OPENCV') ? await openCvPeer(cfgPath, weights, m.size) : null;
+  await fast.forward(input); // warm-up (first-touch page faults, OpenMP team start)
+  await fast.detect(jpeg);
+  const net = [], e2e = [], cvt = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    net.push(...(await timeIt(() => fast.forward(input), m.runs)));
+    e2e.push(...(await timeIt(() => fast.detect(jpeg), Math.max(1, m.runs >> 1))));
+    if (cv) cvt.push(...(await cv.run(m.runs)));
+  }
+  fast.dispose();
+  cv?.close();
+  let ref = NaN;
+  if (flag('REFERENCE')) {
+    const slow = await Detector.load({ cfg: cfgPath, weights, numerics: 'reference' });
+    await slow.forward(input);
+    ref = median(await timeIt(() => slow.forward(input), m.name.includes('tiny') ? 3 : 1));
+    slow.dispose();
+  }
+  const stock = flag('STOCK') ? stockCli(cfgPath, weights, m.stockRuns) : NaN;
+  return { name: m.name, bflops, net: median(net), e2e: median(e2e), ref, cv: median(cvt), stock, cvVersion: cv?.version, cvThreads: cv?.threads };
+}
+
+async function throughput(m, images, configs) {
+  const { cfgPath, weights } = await prepare(m);
+  const rows = [];
+  for (const c of configs) {
+    const runner = c.instances
+      ? await DetectorPool.load({ cfg: cfgPath, weights, batch: c.batch, instances: c.instances })
+      : await Detector.load({ cfg: cfgPath, weights, batch: c.batch });
+    await runner.detectBatch(images.slice(0, c.batch * (c.instances ?? 1)));
+    const t = [];
+    for (let r = 0; r < 2; r++) {
+      const t0 = performance.now();
+      if (c.batch > 1 || c.instances) await runner.detectBatch(images);
+      else for (const im of images) await runner.detect(im);
+      t.push((performance.now() - t0) / 1000);
+    }
+    runner.dispose();
+    rows.push({ label: c.label, ips: images.length / median(t) });
+  }
+  return rows;
+}
+
+console.log(`# darknet-node speed — ${new Date().toISOString()}\n\n${machine()}\n`);
+const rows = [];
+for (const m of MODELS) {
+  process.stderr.write(`timing ${m.name}…\n`);
+  rows.push(await speedRow(m));
+}
+const cvInfo = rows.find((r) => r.cvVersion);
+console.log(`Network time = one forward pass (forward() on a width×height×3 input), warm, median of ${ROUNDS} interleaved rounds; end-to-end = detect() on dog.jpg (JPEG decode, letterbox, pass, boxes, NMS).` +
+  (cvInfo ? ` OpenCV ${cvInfo.cvVersion} DNN (${cvInfo.cvThreads} threads, CPU backend) forward on the same cfg/weights.` : '') + ' Stock = Debian `darknet detector test` "Predicted in".\n');
+console.log('| model | BFLOPs | addon network | addon end-to-end | addon reference mode | OpenCV DNN | stock darknet CLI | addon / OpenCV | addon / stock |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(`| ${r.name} | ${r.bflops.toFixed(2)} | ${ms(r.net)} | ${ms(r.e2e)} | ${ms(r.ref)} | ${ms(r.cv)} | ${ms(r.stock)} | **${ratio(r.net, r.cv)}** | ${ratio(r.net, r.stock)} |`);
+}
+console.log('');
+for (const r of rows.filter((x) => x.name === 'yolov3-416' || x.name === 'yolov3-tiny-416')) {
+  const q = r.net / r.cv;
+  if (Number.isFinite(q)) console.log(`${r.name}: network time ${q.toFixed(2)} × OpenCV's (goal ≤ 0.80: ${q <= 0.8 ? 'met' : 'NOT met'})`);
+}
+
+if (flag('THROUGHPUT')) {
+  const names = ['dog', 'eagle', 'giraffe', 'horses', 'kite', 'person', 'scream', 'dog'];
+  const set = (n) => Array.from({ length: n }, (_, i) => readFileSync(join(SHARE, 'data', `${names[i % names.length]}.jpg`)));
+  const cores = availableParallelism();
+  const configs = [
+    { label: `single detect(), ${cores} threads`, batch: 1 },
+    { label: `detectBatch, batch 4, ${cores} threads`, batch: 4 },
+    { label: `detectBatch, batch 8, ${cores} threads`, batch: 8 },
+    { label: `DetectorPool, ${cores} instances × 1 thread`, batch: 1, instances: cores },
+  ];
+  for (const [name, n] of [['yolov3-tiny-416', 32], ['yolov3-416', 8]]) {
+    const m = ALL.find((x) => x.name === name);
+    if (!MODELS.includes(m)) continue;
+    process.stderr.write(`throughput ${name}…\n`);
+    const t = await throughput(m, set(n), configs);
+    console.log(`\nThroughput, ${name}, ${n} JPEGs end-to-end (decode included), best of 2:\n`);
+    console.log('| configuration | images/s |');
+    console.log('|---|---|');
+    for (const r of t) console.log(`| ${r.label} | ${r.ips.toFixed(2)} |`);
+  }
+}

@@ -1,0 +1,115 @@
+import { availableParallelism } from 'node:os';
+import { Detector, type DetectOptions, type LoadOptions } from './detector.js';
+import type { Detection } from './detections.js';
+import { DarknetError } from './errors.js';
+import type { ImageInput } from './input.js';
+
+export interface PoolOptions extends LoadOptions {
+  /** copies of the network (default 2); each holds its own weights and buffers */
+  instances?: number;
+  /**
+   * compute threads per copy (default: the cores divided by `instances`, at least 1), so that
+   * the copies running at once do not oversubscribe the cores
+   */
+  threads?: number;
+}
+
+/**
+ * N independent copies of one network, sharing nothing mutable, each call dispatched to the
+ * next free copy. For throughput on many cores: N images in flight at once instead of one image
+ * using all cores (a YOLO pass does not scale linearly with threads). Memory is N × one network.
+ */
+export class DetectorPool {
+  readonly detectors: readonly Detector[];
+  private readonly idle: Detector[];
+  private readonly waiting: Array<{ resolve: (d: Detector) => void; reject: (e: Error) => void }> = [];
+  private closing = false;
+
+  private constructor(detectors: Detector[]) {
+    this.detectors = Object.freeze([...detectors]);
+    this.idle = [...detectors];
+  }
+
+  static async load(options: PoolOptions): Promise<DetectorPool> {
+    if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', 'DetectorPool.load needs an options object');
+    const instances = options.instances ?? 2;
+    if (!Number.isInteger(instances) || instances < 1 || instances > 256) {
+      throw new DarknetError('BAD_INPUT', `instances must be an integer in [1, 256], got ${String(instances)}`);
+    }
+    const threads = options.threads ?? Math.max(1, Math.floor(availableParallelism() / instances));
+    const { instances: _omit, ...load } = options;
+    const settled = await Promise.allSettled(Array.from({ length: instances }, () => Detector.load({ ...load, threads })));
+    const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      for (const d of ok) d.dispose();
+      throw failed.reason;
+    }
+    return new DetectorPool(ok);
+  }
+
+  /** Copies in the pool. */
+  get size(): number {
+    return this.detectors.length;
+  }
+
+  /** Copies running a call right now. */
+  get busy(): number {
+    return this.detectors.length - this.idle.length;
+  }
+
+  get disposed(): boolean {
+    return this.closing;
+  }
+
+  /** Detects on one image with the next free copy (waits for one when all are busy). */
+  async detect(input: ImageInput, options?: DetectOptions): Promise<Detection[]> {
+    return this.withDetector((d) => d.detect(input, options));
+  }
+
+  /**
+   * Detects on many images, all copies working at once (each on `batch` images per pass).
+   * Results are in input order.
+   */
+  async detectBatch(inputs: readonly ImageInput[], options?: DetectOptions): Promise<Detection[][]> {
+    if (!Array.isArray(inputs)) throw new DarknetError('BAD_INPUT', 'detectBatch needs an array of images');
+    const step = this.detectors[0]!.batch;
+    const chunks: Array<Promise<Detection[][]>> = [];
+    for (let i = 0; i < inputs.length; i += step) {
+      const chunk = inputs.slice(i, i + step);
+      chunks.push(this.withDetector((d) => d.detectBatch(chunk, options)));
+    }
+    return (await Promise.all(chunks)).flat();
+  }
+
+  /** Frees every copy (calls in flight finish first, as Detector.dispose does). */
+  dispose(): void {
+    this.closing = true;
+    for (const d of this.detectors) d.dispose();
+    const err = new DarknetError('DISPOSED', 'the detector pool has been disposed');
+    for (const w of this.waiting.splice(0)) w.reject(err);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** Lets the calls already made finish, then disposes. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.detectors.map((d) => d[Symbol.asyncDispose]()));
+    this.dispose();
+  }
+
+  private async withDetector<T>(task: (d: Detector) => Promise<T>): Promise<T> {
+    if (this.closing) throw new DarknetError('DISPOSED', 'the detector pool has been disposed');
+    const d = this.idle.pop() ?? (await new Promise<Detector>((resolve, reject) => this.waiting.push({ resolve, reject })));
+    try {
+      return await task(d);
+    } finally {
+      const next = this.waiting.shift();
+      if (next && !this.closing) next.resolve(d);
+      else this.idle.push(d);
+    }
+  }
+}
