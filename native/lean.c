@@ -125,7 +125,8 @@ void dn_account(const struct dn_network *h, dn_memory *m) {
     if (l->type == DROPOUT) continue;
     size_t out = (size_t)l->outputs * l->batch * F;
     m->weights += ((size_t)l->nweights + (size_t)l->nbiases) * F;
-    if (l->batch_normalize) m->weights += 3 * (size_t)l->out_c * F; /* scales, rolling mean/var */
+    /* scales, rolling mean/var (still held when fast numerics folded them into the weights) */
+    if (l->batch_normalize || l->rolling_mean) m->weights += 3 * (size_t)l->out_c * F;
     if (!h->lean) {
       m->activations += out;
       if (l->delta) m->training += out;
