@@ -2,19 +2,22 @@
  * all of this). Darknet's parser, network wiring, box decoding and NMS are untouched; the forward
  * functions of the layers that dominate a YOLO pass are replaced by these:
  *
- *   [convolutional]  batch-norm folded into the weights and biases once at load time; the matrix
- *                    product in OpenBLAS's sgemm (found at build time; Darknet's own gemm
- *                    otherwise); im2col by rows (memcpy for stride 1) split over threads and done
- *                    in cache-sized bands for large layers; bias + activation split over filters.
+ *   [convolutional]  batch-norm folded into the weights and biases once at load time, then one of
+ *                    - Winograd F(2×2,3×3) (winograd.c) for 3×3 stride-1 layers with ≥ 64 input
+ *                      channels: 16 instead of 36 products per 2×2 outputs, 16 BLAS products;
+ *                    - a direct kernel by output rows (direct.c) for shallow kernels (c·size² ≤
+ *                      576: the first layers), where im2col + sgemm is memory-bound;
+ *                    - im2col by rows (memcpy for stride 1, in cache-sized bands) + OpenBLAS's
+ *                      sgemm (Darknet's gemm without OpenBLAS) for the rest (1×1 layers: no im2col);
+ *                    bias + activation split over filters.
  *   [shortcut]       same-shaped residual sums in one parallel pass instead of three serial ones.
  *   [maxpool]        Darknet's loop split over channels (2×2/2 windows without bounds tests).
  *   [yolo]           the logistic planes split over threads (Darknet's activate_array on each).
  *
- * What moves numbers: folding (w·s/(√v+ε) instead of (w·x−m)/(√v+ε)·s) and the blocked BLAS
- * product reassociate sums; outputs move by ~1e-5 relative. Everything else (im2col, maxpool,
- * shortcut, activations and every parallel split) is bit-identical to Darknet's serial loops.
- * Measured on the 2-core CI machine (`DARKNET_NODE_PROFILE=1` prints per-layer times): 98% of
- * a yolov3-416 pass is convolution, of which sgemm is ~85%. */
+ * What moves numbers: folding, Winograd's transforms and the blocked products reassociate sums;
+ * raw outputs move by ~3e-5 and detections match reference numerics (test/fast.test.ts). The
+ * maxpool, shortcut, activations and every parallel split are bit-identical to Darknet's loops.
+ * `DARKNET_NODE_PROFILE=1` prints per-layer times of every pass. */
 #include "fast.h"
 
 #include <float.h>
@@ -31,8 +34,10 @@
 #include <cblas.h>
 #endif
 
+#include "direct.h"
 #include "guard.h"
 #include "ops_internal.h"
+#include "winograd.h"
 
 /* Darknet's, declared only in its src/ headers. */
 void im2col_cpu(float *data_im, int channels, int height, int width, int ksize, int stride, int pad, float *data_col);
@@ -143,6 +148,12 @@ static void activate_plane(float *x, int n, ACTIVATION a) {
   }
 }
 
+static void activate_planes(float *out, int planes, int spatial, ACTIVATION a) {
+  if (a == LINEAR) return;
+#pragma omp parallel for schedule(static) if ((size_t)planes * spatial >= PAR_MIN)
+  for (int p = 0; p < planes; p++) activate_plane(out + (size_t)p * spatial, spatial, a);
+}
+
 /* add_bias + activate_array per filter plane (the same two operations in the same order). */
 static void bias_activate(float *out, const float *bias, int batch, int filters, int spatial, ACTIVATION a) {
   int planes = batch * filters;
@@ -230,6 +241,54 @@ static void forward_conv_fast(layer l, network net) {
   bias_activate(l.output, l.biases, l.batch, l.n, n, l.activation);
 }
 
+/* 3×3 stride-1 layers with enough input channels for the transforms to pay off. The transformed
+ * weights live in the layer's weight_updates array, which inference networks never use. */
+#define WINOGRAD_MIN_C 64
+
+static void forward_conv_winograd(layer l, network net) {
+  for (int i = 0; i < l.batch; i++)
+    dn_winograd_conv(net.input + (size_t)i * l.c * l.h * l.w, l.weight_updates, l.biases,
+                     l.output + (size_t)i * l.outputs, l.c, l.n, l.h, l.w, net.workspace);
+  activate_planes(l.output, l.batch * l.n, l.out_h * l.out_w, l.activation);
+}
+
+/* Up to this kernel depth (c·size²) the row-by-row direct kernel beats im2col + sgemm. */
+#define DIRECT_MAX_K 576
+
+static void activate_row(void *ctx, float *row, int n) { activate_plane(row, n, *(const ACTIVATION *)ctx); }
+
+static void forward_conv_direct(layer l, network net) {
+  int k = l.c * l.size * l.size, threads = 1;
+#ifdef _OPENMP
+  threads = omp_get_max_threads();
+#endif
+  /* the threads' row buffers must fit in the workspace Darknet sized for this layer */
+  if (dn_direct_workspace(k, l.out_w, threads) > l.workspace_size) {
+    forward_conv_fast(l, net);
+    return;
+  }
+  ACTIVATION a = l.activation;
+  for (int i = 0; i < l.batch; i++)
+    dn_direct_conv(net.input + (size_t)i * l.c * l.h * l.w, l.weight_updates, l.biases, l.output + (size_t)i * l.outputs,
+                   l.c, l.h, l.w, l.n, l.size, l.stride, l.pad, l.out_h, l.out_w, net.workspace, activate_row, &a);
+}
+
+static int direct_fits(const layer *l) {
+  return l->groups == 1 && l->size > 1 && l->c * l->size * l->size <= DIRECT_MAX_K && !l->weight_updates;
+}
+
+size_t dn_fast_extra_floats(const layer *l) {
+  if (l->forward == forward_conv_winograd) return (size_t)16 * l->n * l->c;
+  if (l->forward == forward_conv_direct) return dn_direct_packed_floats(l->n, l->c * l->size * l->size);
+  return 0;
+}
+
+static int winograd_fits(const layer *l, size_t workspace) {
+  return l->size == 3 && l->stride == 1 && l->pad == 1 && l->groups == 1 && l->c >= WINOGRAD_MIN_C &&
+         l->out_w == l->w && l->out_h == l->h && !l->weight_updates &&
+         dn_winograd_workspace(l->c, l->n, l->h, l->w) <= workspace;
+}
+
 static void forward_shortcut_fast(const layer l, network net) {
   const float *add = net.layers[l.index].output;
   size_t count = (size_t)l.outputs * l.batch;
@@ -260,11 +319,24 @@ static int plain_conv(const layer *l) {
 
 void dn_make_fast(struct dn_network *h) {
   network *net = h->net;
+  size_t workspace = 0; /* what parse_network_cfg allocated: the largest layer's need */
+  for (int i = 0; i < net->n; i++)
+    if (net->layers[i].workspace_size > workspace) workspace = net->layers[i].workspace_size;
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
     if (plain_conv(l)) {
       if (l->batch_normalize) fold_batchnorm(l);
       l->forward = forward_conv_fast;
+      if (winograd_fits(l, workspace)) {
+        l->weight_updates = dn_malloc((size_t)16 * l->n * l->c * sizeof(float));
+        dn_winograd_weights(l->weights, l->n, l->c, l->weight_updates);
+        l->forward = forward_conv_winograd;
+      } else if (direct_fits(l)) {
+        int k = l->c * l->size * l->size;
+        l->weight_updates = dn_malloc(dn_direct_packed_floats(l->n, k) * sizeof(float));
+        dn_direct_pack(l->weights, l->n, k, l->weight_updates);
+        l->forward = forward_conv_direct;
+      }
     } else if (l->type == SHORTCUT && l->forward == forward_shortcut_layer && l->w == l->out_w && l->h == l->out_h &&
                l->c == l->out_c) {
       l->forward = forward_shortcut_fast;
@@ -279,7 +351,7 @@ void dn_make_fast(struct dn_network *h) {
 
 int dn_blas_name(char *out, size_t len) {
 #if DN_BLAS
-  snprintf(out, len, "OpenBLAS %s (%s)", openblas_get_config(), openblas_get_corename());
+  snprintf(out, len, "%s (kernels: %s)", openblas_get_config(), openblas_get_corename());
   return 1;
 #else
   snprintf(out, len, "none (Darknet's gemm)");

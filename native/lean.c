@@ -137,6 +137,7 @@ void dn_account(const struct dn_network *h, dn_memory *m) {
       for (int s = 0; s < h->npool; s++) if (l->output == h->pool[s]) pooled = 1;
       if (!pooled) m->activations += out;
       if (l->delta) m->activations += out; /* kept where forward writes it (heads, softmax) */
+      if (h->fast) m->weights += dn_fast_extra_floats(l) * F; /* Winograd / packed weights */
     }
   }
   if (h->lean) {

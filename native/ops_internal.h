@@ -17,6 +17,9 @@ struct dn_network {
 /* ops.c: Darknet's layer type names, all of them (its layer_name() misses several). */
 const char *dn_layer_type_name(LAYER_TYPE t);
 
+/* fast.c: floats of a fast layer's transformed weights (kept beside Darknet's). */
+size_t dn_fast_extra_floats(const layer *l);
+
 /* lean.c */
 void dn_make_lean(struct dn_network *h);          /* inside a guarded call */
 void dn_release_lean(struct dn_network *h);       /* before free_network */

@@ -102,8 +102,13 @@ describe('event loop and concurrency', () => {
 describe('native model', () => {
   it.each(['tiny', 'yolov3', 'spp'] as const)('%s: Darknet builds the layers the TypeScript shape model predicts', async (name) => {
     const fx = await ensureModel(name);
-    const d = await Detector.load({ cfg: fx.cfg, weights: fx.weights });
+    const d = await Detector.load({ cfg: fx.cfg, weights: fx.weights, numerics: 'reference' });
+    const fast = await Detector.load({ cfg: fx.cfg, weights: fx.weights });
     try {
+      // fast numerics keep Winograd-transformed / packed copies of some layers' weights beside Darknet's
+      const fm = fast.memory();
+      expect(fm.weights).toBeGreaterThan(4 * d.shape.weightFloats);
+      expect(fm.total).toBe(fm.weights + fm.activations + fm.workspace);
       const net = new (native().Network)();
       await net.load(fx.cfg, fx.weights);
       const layers = net.layers();
@@ -122,6 +127,7 @@ describe('native model', () => {
       expect(mem.total).toBe(mem.weights + mem.activations + mem.workspace);
     } finally {
       d.dispose();
+      fast.dispose();
     }
   });
 

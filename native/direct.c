@@ -1,0 +1,116 @@
+/* Convolution by output rows for layers with few input channels (the first layers of a YOLO:
+ * 3 to 64 channels on 416² to 104² maps). For those, im2col + sgemm is bound by memory, not
+ * arithmetic: the im2col matrix (50 MB for yolov3's second layer) and sgemm's packed copy of it
+ * go through DRAM. Here each thread builds the im2col rows of one output row at a time (a few
+ * hundred KB, cache-resident) and multiplies them with its own register-blocked kernel: 8
+ * filters × 16 output columns accumulated in vector registers over the whole kernel depth, so
+ * every output is written once. The kernel is written with GCC vector extensions and compiled
+ * for three ISA levels picked at run time (target_clones): a portable x86-64 binary still runs
+ * AVX-512 or AVX2 + FMA where the CPU has them. Fast numerics only (its own sum order). */
+#include "direct.h"
+
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define FB 8  /* filters per block */
+#define XW 16 /* output columns per block (one vector) */
+
+typedef float v16 __attribute__((vector_size(XW * sizeof(float)), aligned(4)));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DN_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define DN_CLONES
+#endif
+
+size_t dn_direct_packed_floats(int m, int k) { return (size_t)((m + FB - 1) / FB) * k * FB; }
+
+void dn_direct_pack(const float *w, int m, int k, float *packed) {
+  int blocks = (m + FB - 1) / FB;
+  for (int b = 0; b < blocks; b++)
+    for (int kk = 0; kk < k; kk++)
+      for (int f = 0; f < FB; f++) {
+        int row = b * FB + f;
+        packed[((size_t)b * k + kk) * FB + f] = row < m ? w[(size_t)row * k + kk] : 0.f;
+      }
+}
+
+size_t dn_direct_workspace(int k, int out_w, int threads) {
+  size_t ld = (size_t)(out_w + XW - 1) / XW * XW;
+  return (size_t)threads * k * ld * sizeof(float);
+}
+
+/* Darknet's im2col layout for output row y: rows (c, kh, kw), ld floats apart, zero padded. */
+static void im2col_row(const float *im, int c, int h, int w, int size, int stride, int pad, int out_w, int ld, int y,
+                       float *col) {
+  for (int ch = 0; ch < c; ch++)
+    for (int kh = 0; kh < size; kh++) {
+      int iy = y * stride - pad + kh;
+      for (int kw = 0; kw < size; kw++) {
+        float *d = col + ((size_t)(ch * size + kh) * size + kw) * ld;
+        if (iy < 0 || iy >= h) { memset(d, 0, (size_t)ld * sizeof(float)); continue; }
+        const float *src = im + ((size_t)ch * h + iy) * w - pad + kw;
+        int x0 = pad - kw > 0 ? (pad - kw + stride - 1) / stride : 0;
+        int x1 = w - 1 + pad - kw < 0 ? 0 : (w - 1 + pad - kw) / stride + 1;
+        if (x1 > out_w) x1 = out_w;
+        if (x1 < x0) x1 = x0;
+        for (int x = 0; x < x0; x++) d[x] = 0;
+        if (stride == 1) memcpy(d + x0, src + x0, (size_t)(x1 - x0) * sizeof(float));
+        else for (int x = x0; x < x1; x++) d[x] = src[x * stride];
+        for (int x = x1; x < ld; x++) d[x] = 0;
+      }
+    }
+}
+
+/* out rows [f0, f0 + FB) of output row y, columns [0, out_w): bias + packed · col. */
+DN_CLONES
+static void kernel_row(const float *restrict packed, const float *restrict col, const float *restrict bias, int m,
+                       int k, int ld, int out_w, size_t plane, float *restrict out_y) {
+  int blocks = (m + FB - 1) / FB;
+  for (int b = 0; b < blocks; b++) {
+    const float *wb = packed + (size_t)b * k * FB;
+    for (int x0 = 0; x0 < ld; x0 += XW) {
+      v16 acc[FB];
+      for (int f = 0; f < FB; f++) {
+        float bv = b * FB + f < m ? bias[b * FB + f] : 0.f;
+        acc[f] = (v16){bv, bv, bv, bv, bv, bv, bv, bv, bv, bv, bv, bv, bv, bv, bv, bv};
+      }
+      for (int kk = 0; kk < k; kk++) {
+        v16 v = *(const v16 *)(col + (size_t)kk * ld + x0);
+        const float *wk = wb + (size_t)kk * FB;
+        for (int f = 0; f < FB; f++) acc[f] += v * wk[f];
+      }
+      int n = out_w - x0 < XW ? out_w - x0 : XW;
+      for (int f = 0; f < FB && b * FB + f < m; f++) {
+        float *o = out_y + (size_t)(b * FB + f) * plane + x0;
+        if (n == XW) *(v16 *)o = acc[f];
+        else memcpy(o, &acc[f], (size_t)n * sizeof(float));
+      }
+    }
+  }
+}
+
+void dn_direct_conv(const float *in, const float *packed, const float *bias, float *out, int c, int h, int w, int m,
+                    int size, int stride, int pad, int out_h, int out_w, float *workspace, dn_row_fn finish,
+                    void *ctx) {
+  int k = c * size * size;
+  int ld = (out_w + XW - 1) / XW * XW;
+  size_t plane = (size_t)out_h * out_w;
+#pragma omp parallel
+  {
+    int t = 0;
+#ifdef _OPENMP
+    t = omp_get_thread_num();
+#endif
+    float *col = workspace + (size_t)t * k * ld;
+#pragma omp for schedule(static)
+    for (int y = 0; y < out_h; y++) {
+      im2col_row(in, c, h, w, size, stride, pad, out_w, ld, y, col);
+      kernel_row(packed, col, bias, m, k, ld, out_w, plane, out + (size_t)y * out_w);
+      for (int f = 0; f < m; f++) finish(ctx, out + (size_t)f * plane + (size_t)y * out_w, out_w);
+    }
+  }
+}

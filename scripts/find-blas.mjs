@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// OpenBLAS for binding.gyp (node-gyp, prebuilds), the same search as cmake/blas.cmake:
+// the static library of OpenBLAS's OpenMP variant first (self-contained, portable prebuilds:
+// OpenBLAS picks its kernels for the CPU at run time), else a shared libopenblas, else none
+// (Darknet's own gemm). DARKNET_BLAS=OFF disables it.
+//   --define   prints 1 or 0 (DN_BLAS)
+//   --include  prints the cblas.h directory (or nothing)
+//   --lib      prints the library to link (or nothing)
+import { existsSync } from 'node:fs';
+import { arch } from 'node:os';
+
+const triplet = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }[arch()] ?? '';
+const off = /^(off|0|false|no)$/i.test(process.env.DARKNET_BLAS ?? '');
+
+function find() {
+  if (off || process.platform !== 'linux') return null;
+  const candidates = [
+    { lib: `/usr/lib/${triplet}/openblas-openmp/libopenblas.a`, include: `/usr/include/${triplet}/openblas-openmp` },
+    { lib: `/usr/lib/${triplet}/libopenblas.so`, include: `/usr/include/${triplet}/openblas-pthread` },
+    { lib: '/usr/lib64/libopenblas.so', include: '/usr/include/openblas' },
+    { lib: '/usr/lib/libopenblas.so', include: '/usr/include/openblas' },
+  ];
+  return candidates.find((c) => existsSync(c.lib) && existsSync(`${c.include}/cblas.h`)) ?? null;
+}
+
+const found = find();
+const what = process.argv[2];
+if (what === '--define') console.log(found ? 1 : 0);
+else if (what === '--include') { if (found) console.log(found.include); }
+else if (what === '--lib') { if (found) console.log(found.lib); }
+else console.log(JSON.stringify(found));
