@@ -20,7 +20,26 @@ export interface Detection {
   box: Box;
   /** Darknet's own box: centre and size relative to the image (unclipped) */
   relative: { cx: number; cy: number; w: number; h: number };
+  /** The JSON the CLI prints (`darknet-node detect --json`): everything but `classProbs`. */
+  toJSON(): DetectionJSON;
 }
+
+export interface DetectionJSON {
+  classId: number;
+  className: string;
+  confidence: number;
+  objectness: number;
+  box: Box;
+  relative: { cx: number; cy: number; w: number; h: number };
+}
+
+/** Detection objects share this prototype: `toJSON` stays off the enumerable fields. */
+const DETECTION_PROTO = {
+  toJSON(this: Detection): DetectionJSON {
+    const { classId, className, confidence, objectness, box, relative } = this;
+    return { classId, className, confidence, objectness, box: { ...box }, relative: { ...relative } };
+  },
+};
 
 const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
 
@@ -44,7 +63,7 @@ export function toDetections(boxes: NativeBoxes, width: number, height: number, 
     const [cx, cy, w, h] = [row[0]!, row[1]!, row[2]!, row[3]!];
     const x0 = clip((cx - w / 2) * width, width), x1 = clip((cx + w / 2) * width, width);
     const y0 = clip((cy - h / 2) * height, height), y1 = clip((cy + h / 2) * height, height);
-    out.push({
+    out.push(Object.assign(Object.create(DETECTION_PROTO) as Detection, {
       classId: best,
       className: names[best] ?? `class${best}`,
       confidence: conf,
@@ -52,7 +71,7 @@ export function toDetections(boxes: NativeBoxes, width: number, height: number, 
       classProbs: row.slice(5),
       box: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
       relative: { cx, cy, w, h },
-    });
+    }));
   }
   return out.sort((a, b) => b.confidence - a.confidence);
 }

@@ -11,8 +11,27 @@ export interface RawImage {
   channels: 1 | 3 | 4;
 }
 
-/** A file path, encoded image bytes (JPEG, PNG, WebP, …), or raw pixels. */
-export type ImageInput = string | Uint8Array | RawImage;
+/** sharp's `raw().toBuffer({ resolveWithObject: true })` result. */
+export interface SharpRawOutput {
+  data: Uint8Array;
+  info: { width: number; height: number; channels: number };
+}
+
+/** The part of a `sharp` instance used here (its pipeline is cloned, never consumed). */
+export interface SharpLike {
+  clone(): SharpLike;
+  toColourspace(space: string): SharpLike;
+  removeAlpha(): SharpLike;
+  raw(options?: { depth?: string }): SharpLike;
+  toBuffer(options: { resolveWithObject: true }): Promise<{ data: Uint8Array; info: { width: number; height: number; channels: number } }>;
+}
+
+/**
+ * A file path, encoded image bytes (JPEG, PNG, WebP, …), raw pixels, a `sharp` instance (its
+ * pipeline's output is used: resize, rotate, extract… first if you like), or sharp's raw
+ * `{ data, info }` output.
+ */
+export type ImageInput = string | Uint8Array | RawImage | SharpRawOutput | SharpLike;
 
 export interface DecodeOptions {
   /** Refuse encoded images with more pixels than this before decoding them (default 268,402,689 = 16383²). */
@@ -32,6 +51,31 @@ type Sharp = typeof import('sharp').default;
 let sharpModule: Promise<Sharp> | undefined;
 // Loaded on first use: raw-pixel callers never pay for libvips.
 const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
+
+function isSharp(x: unknown): x is SharpLike {
+  const o = x as Partial<SharpLike> | null;
+  return typeof o === 'object' && o !== null && typeof o.clone === 'function' && typeof o.toBuffer === 'function' && typeof o.raw === 'function';
+}
+
+function isSharpRaw(x: unknown): x is SharpRawOutput {
+  const o = x as { data?: unknown; info?: unknown } | null;
+  return typeof o === 'object' && o !== null && 'data' in o && typeof o.info === 'object' && o.info !== null && !('width' in o);
+}
+
+/** sharp's raw output as RawImage: 2-channel (grey + alpha) keeps the grey; 16-bit is refused. */
+function fromSharpRaw({ data, info }: SharpRawOutput): RawImage {
+  const { width, height, channels } = info ?? ({} as SharpRawOutput['info']);
+  if (!(data instanceof Uint8Array)) throw new DarknetError('BAD_INPUT', 'sharp raw output: data must be a Buffer/Uint8Array');
+  if (Number.isInteger(width) && Number.isInteger(height) && Number.isInteger(channels) && data.length === width * height * channels * 2) {
+    throw new DarknetError('BAD_INPUT', "sharp raw output is 16-bit: use .raw({ depth: 'uchar' })");
+  }
+  if (channels === 2) {
+    const grey = new Uint8Array(width * height);
+    for (let i = 0; i < grey.length; i++) grey[i] = data[2 * i]!;
+    return { data: grey, width, height, channels: 1 };
+  }
+  return { data, width, height, channels: channels as RawImage['channels'] };
+}
 
 function isRaw(x: unknown): x is RawImage {
   return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && 'data' in x && 'width' in x && 'height' in x;
@@ -56,6 +100,15 @@ function checkRaw(img: RawImage): Pixels {
 
 /** Decodes any accepted input to 8-bit RGB (or passes raw pixels through after checking them). */
 export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Promise<Pixels> {
+  if (isSharp(input)) {
+    try {
+      const out = await input.clone().toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+      return checkRaw(fromSharpRaw(out));
+    } catch (e) {
+      throw e instanceof DarknetError ? e : new DarknetError('IMAGE_DECODE', `the sharp pipeline failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  if (isSharpRaw(input)) return checkRaw(fromSharpRaw(input));
   if (isRaw(input)) return checkRaw(input);
   const file = typeof input === 'string' ? input : undefined;
   if (typeof input === 'string') {

@@ -146,8 +146,10 @@ export function native(): NativeAddon {
     cached = (require('node-gyp-build') as (dir: string) => NativeAddon)(PACKAGE_ROOT);
   } catch (e) {
     throw new DarknetError('NATIVE_MISSING',
-      'no compiled darknet-node binary was found for this platform. Build it from source with ' +
-      '`npm run build:native` in the package directory (needs cmake and g++).', { cause: e });
+      `no compiled darknet-node binary fits this platform (${process.platform}-${process.arch}, Node-API 8): ` +
+      'no prebuilt binary ships for it, or npm skipped the package\'s install script (npm ≥ 11 blocks ' +
+      'dependency scripts unless allowed). Either build it now with `npx darknet-node build` (needs cmake ' +
+      'and g++), or allow the script (`npm install-scripts approve darknet-node`, then reinstall).', { cause: e });
   }
   return cached;
 }

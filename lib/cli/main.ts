@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 /**
- * darknet-node command line: info, detect, eval, train.
+ * darknet-node command line: info, detect, bench, eval, train, build.
  * Exit codes: 0 success, 1 failure (one readable line; --verbose for the stack), 2 usage error.
  */
+import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCfg } from '../cfg/parse.js';
 import { setOption } from '../cfg/types.js';
 import { validateCfg } from '../cfg/validate.js';
-import { Detector } from '../detector.js';
+import { Detector, type Numerics } from '../detector.js';
 import { DarknetError } from '../errors.js';
 import { cocoEvaluate, type CocoStats, type GroundTruth, type Prediction } from '../eval/coco.js';
 import { COCO_IDS, fromCocoAnnotations, fromDarknetLabels } from '../eval/formats.js';
@@ -30,8 +32,21 @@ commands:
   info <cfg>         print the layer table (BFLOPs) and the YOLO heads
   eval               evaluate a model on a dataset (COCO metrics, mAP@0.5)
   train              train a model with Darknet's trainer
+  bench              time detection on this machine (network and end-to-end)
+  build              build the native addon from source (when no prebuilt binary fits)
 
 darknet-node <command> --help for its options`,
+  bench: `usage: darknet-node bench [image] [--cfg <file> --weights <file>] [options]
+  without --cfg/--weights: the bundled shapes model; without an image: its sample image
+  --size <n>            network input size (multiple of 32)
+  --runs <n>            timed runs after one warm-up (default 10)
+  --threads <n>         compute threads (default: all cores)
+  --numerics <mode>     fast (default) or reference`,
+  build: `usage: darknet-node build [--gpu]
+  builds the addon from source in the installed package (cmake + g++; Debian: cmake g++ make,
+  and libopenblas-openmp-dev for speed). Needed when no prebuilt binary fits this platform, or
+  when npm skipped the package's install script (npm ≥ 11 blocks dependency scripts by default).
+  --gpu                 CUDA + cuDNN build (DARKNET_GPU=ON; see README, "GPU build")`,
   detect: `usage: darknet-node detect [images…] [--cfg <file> --weights <file>] [options]
   without --cfg/--weights: the bundled shapes model; without images: its sample image
   --names <file>        class names (COCO's for 80-class models)
@@ -86,11 +101,11 @@ export const DEFAULT_MODEL = {
   sample: join(PACKAGE_ROOT, 'models', 'shapes', 'sample.png'),
 };
 
-async function loadDetector(v: { cfg?: string | undefined; weights?: string | undefined; names?: string | undefined; size?: string | undefined }): Promise<Detector> {
+async function loadDetector(v: { cfg?: string | undefined; weights?: string | undefined; names?: string | undefined; size?: string | undefined; numerics?: Numerics; threads?: number | undefined }): Promise<Detector> {
   if (!v.cfg !== !v.weights) throw new UsageError('--cfg and --weights go together (without both, the bundled shapes model is used)');
   const size = num(v.size, 'size');
   const m = v.cfg ? { cfg: v.cfg, weights: v.weights!, ...(v.names ? { names: v.names } : {}) } : { cfg: DEFAULT_MODEL.cfg, weights: DEFAULT_MODEL.weights, names: v.names ?? DEFAULT_MODEL.names };
-  return Detector.load({ ...m, ...(size ? { width: size, height: size } : {}) });
+  return Detector.load({ ...m, ...(size ? { width: size, height: size } : {}), ...(v.numerics ? { numerics: v.numerics } : {}), ...(v.threads === undefined ? {} : { threads: v.threads }) });
 }
 
 async function cmdDetect(args: string[]): Promise<void> {
@@ -112,7 +127,7 @@ async function cmdDetect(args: string[]): Promise<void> {
       const t = performance.now();
       const dets = await det.detect(image, { thresh, nms });
       const ms = performance.now() - t;
-      all[image] = dets.map((d) => ({ classId: d.classId, className: d.className, confidence: d.confidence, box: d.box }));
+      all[image] = dets.map((d) => d.toJSON());
       if (!values.json) {
         console.log(`${image}: ${dets.length} detection(s) in ${ms.toFixed(0)} ms`);
         for (const d of dets) console.log(`  ${d.className}: ${(d.confidence * 100).toFixed(0)}%  [${d.box.x.toFixed(0)}, ${d.box.y.toFixed(0)}, ${d.box.width.toFixed(0)}×${d.box.height.toFixed(0)}]`);
@@ -238,7 +253,7 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const args = argv.filter((a) => a !== '--verbose');
   const [cmd, ...rest] = args;
-  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain };
+  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, bench: cmdBench, build: cmdBuild };
   if (!cmd || cmd === '--help' || cmd === '-h') {
     console.log(HELP.main);
     return cmd ? 0 : 2;
@@ -266,8 +281,54 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+async function cmdBench(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { cfg: { type: 'string' }, weights: { type: 'string' }, names: { type: 'string' }, size: { type: 'string' }, runs: { type: 'string' }, threads: { type: 'string' }, numerics: { type: 'string' } },
+  });
+  const runs = num(values.runs, 'runs', 10)!;
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs must be a positive integer');
+  const image = positionals[0] ?? DEFAULT_MODEL.sample;
+  const numerics = values.numerics ?? 'fast';
+  if (numerics !== 'fast' && numerics !== 'reference') throw new UsageError('--numerics must be fast or reference');
+  const threads = values.threads === undefined ? undefined : num(values.threads, 'threads', 0);
+  const det = await loadDetector({ ...values, numerics: numerics as Numerics, threads });
+  try {
+    const input = new Float32Array(det.width * det.height * 3 * det.batch).fill(0.5);
+    await det.forward(input);
+    await det.detect(image);
+    const time = async (f: () => Promise<unknown>) => {
+      const t: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await f();
+        t.push(performance.now() - t0);
+        if (runs > 3) progressBar(i + 1, runs, 'bench');
+      }
+      return t.sort((a, b) => a - b)[t.length >> 1]!;
+    };
+    const net = await time(() => det.forward(input));
+    const e2e = await time(() => det.detect(image));
+    console.log(`${det.width}×${det.height}, ${det.numerics} numerics, ${det.threads} threads, median of ${runs}:`);
+    console.log(`  network   ${net.toFixed(1)} ms`);
+    console.log(`  detect()  ${e2e.toFixed(1)} ms end-to-end on ${image} (${(1000 / e2e).toFixed(1)} images/s)`);
+  } finally {
+    det.dispose();
+  }
+}
+
+async function cmdBuild(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { gpu: { type: 'boolean' } } });
+  const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'scripts', 'build.mjs'), '--force'], {
+    cwd: PACKAGE_ROOT, stdio: 'inherit', env: { ...process.env, ...(values.gpu ? { DARKNET_GPU: 'ON' } : {}) },
+  });
+  if (r.status !== 0) throw new DarknetError('NATIVE_MISSING', `the native build failed (exit ${r.status ?? r.signal}); see the output above`);
+  console.log(`built ${join(PACKAGE_ROOT, 'build', 'Release', 'darknet.node')}`);
+}
+
 // `darknet-node detect … | head` closes stdout early: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
 
-const invoked = process.argv[1] && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+// Run when executed (also through npm's bin symlink), not when imported by tests.
+const invoked = process.argv[1] && import.meta.url === new URL(`file://${realpathSync(resolve(process.argv[1]))}`).href;
 if (invoked) main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
