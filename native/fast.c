@@ -242,7 +242,8 @@ static void forward_conv_fast(layer l, network net) {
 }
 
 /* 3×3 stride-1 layers with enough input channels for the transforms to pay off. The transformed
- * weights live in the layer's weight_updates array, which inference networks never use. */
+ * weights live in the layer's weight_updates array, which inference networks never use, and
+ * replace the original weights (freed). */
 #define WINOGRAD_MIN_C 64
 
 static void forward_conv_winograd(layer l, network net) {
@@ -283,6 +284,13 @@ size_t dn_fast_extra_floats(const layer *l) {
   return 0;
 }
 
+/* The transformed weights are 16/9 the size of the weights they replace, and the deep, small
+ * maps at the end of a backbone (yolov3's 13×13 stage) hold most of a network's weights while
+ * gaining least (a 7×7 tile grid pads 13 to 14 and makes thin products). Layers are converted
+ * largest map first while the extra memory stays within this share of the network's weights:
+ * all of yolov3-tiny's, yolov3's down to part of its 13×13 stage (+~120 MB). */
+#define WINOGRAD_EXTRA_SHARE 0.55
+
 static int winograd_fits(const layer *l, size_t workspace) {
   return l->size == 3 && l->stride == 1 && l->pad == 1 && l->groups == 1 && l->c >= WINOGRAD_MIN_C &&
          l->out_w == l->w && l->out_h == l->h && !l->weight_updates &&
@@ -317,21 +325,50 @@ static int plain_conv(const layer *l) {
          l->n % l->groups == 0 && l->c % l->groups == 0;
 }
 
+static void make_winograd(layer *l) {
+  l->weight_updates = dn_malloc((size_t)16 * l->n * l->c * sizeof(float));
+  dn_winograd_weights(l->weights, l->n, l->c, l->weight_updates);
+  l->forward = forward_conv_winograd;
+  /* only the transformed weights are read from now on */
+  dn_free(l->weights);
+  l->weights = NULL;
+}
+
 void dn_make_fast(struct dn_network *h) {
   network *net = h->net;
   size_t workspace = 0; /* what parse_network_cfg allocated: the largest layer's need */
-  for (int i = 0; i < net->n; i++)
+  double weights = 0;
+  for (int i = 0; i < net->n; i++) {
     if (net->layers[i].workspace_size > workspace) workspace = net->layers[i].workspace_size;
+    weights += net->layers[i].nweights;
+  }
+  /* Winograd candidates, largest map first (stable), within the memory share */
+  int *cand = dn_malloc((size_t)net->n * sizeof(int));
+  int ncand = 0;
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
+    if (!plain_conv(l) || !winograd_fits(l, workspace)) continue;
+    int j = ncand++;
+    while (j > 0 && net->layers[cand[j - 1]].w * net->layers[cand[j - 1]].h < l->w * l->h) { cand[j] = cand[j - 1]; j--; }
+    cand[j] = i;
+  }
+  double extra = 0;
+  for (int j = 0; j < ncand; j++) {
+    layer *l = &net->layers[cand[j]];
+    double more = 7.0 * l->n * l->c; /* 16 − 9 floats per filter and channel */
+    if (extra + more > WINOGRAD_EXTRA_SHARE * weights) continue;
+    extra += more;
+    if (l->batch_normalize) fold_batchnorm(l);
+    make_winograd(l);
+  }
+  dn_free(cand);
+  for (int i = 0; i < net->n; i++) {
+    layer *l = &net->layers[i];
+    if (l->forward == forward_conv_winograd) continue;
     if (plain_conv(l)) {
       if (l->batch_normalize) fold_batchnorm(l);
       l->forward = forward_conv_fast;
-      if (winograd_fits(l, workspace)) {
-        l->weight_updates = dn_malloc((size_t)16 * l->n * l->c * sizeof(float));
-        dn_winograd_weights(l->weights, l->n, l->c, l->weight_updates);
-        l->forward = forward_conv_winograd;
-      } else if (direct_fits(l)) {
+      if (direct_fits(l)) {
         int k = l->c * l->size * l->size;
         l->weight_updates = dn_malloc(dn_direct_packed_floats(l->n, k) * sizeof(float));
         dn_direct_pack(l->weights, l->n, k, l->weight_updates);

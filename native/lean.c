@@ -124,7 +124,7 @@ void dn_account(const struct dn_network *h, dn_memory *m) {
     const layer *l = &net->layers[i];
     if (l->type == DROPOUT) continue;
     size_t out = (size_t)l->outputs * l->batch * F;
-    m->weights += ((size_t)l->nweights + (size_t)l->nbiases) * F;
+    m->weights += ((l->weights ? (size_t)l->nweights : 0) + (size_t)l->nbiases) * F; /* fast Winograd layers free theirs */
     /* scales, rolling mean/var (still held when fast numerics folded them into the weights) */
     if (l->batch_normalize || l->rolling_mean) m->weights += 3 * (size_t)l->out_c * F;
     if (!h->lean) {

@@ -39,6 +39,7 @@ size_t dn_winograd_workspace(int c, int m, int h, int w) {
 
 void dn_winograd_weights(const float *w, int m, int c, float *u) {
   size_t mc = (size_t)m * c;
+#pragma omp parallel for schedule(static)
   for (int f = 0; f < m; f++)
     for (int ch = 0; ch < c; ch++) {
       const float *g = w + ((size_t)f * c + ch) * 9;
