@@ -1,11 +1,9 @@
 // Many images: one network running `batch` images per pass, or a pool of independent copies.
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Detector, DetectorPool } from 'darknet-node';
+import { Detector, DetectorPool, SHAPES_MODEL } from 'darknet-node';
 
-const model = (f: string) => fileURLToPath(new URL(`../models/shapes/${f}`, import.meta.url));
-const options = { cfg: model('shapes.cfg'), weights: model('shapes.weights'), names: model('shapes.names') };
-const images = Array.from({ length: 8 }, () => model('sample.png'));
+const options = { cfg: SHAPES_MODEL.cfg, weights: SHAPES_MODEL.weights, names: SHAPES_MODEL.names };
+const images = Array.from({ length: 8 }, () => SHAPES_MODEL.sample);
 
 await using batched = await Detector.load({ ...options, batch: 4 });
 const perImage = await batched.detectBatch(images); // 2 forward passes of 4 images

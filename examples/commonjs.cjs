@@ -1,13 +1,10 @@
 // The CommonJS entry point: require('darknet-node').
-const { join } = require('node:path');
-const { Detector, DarknetError } = require('darknet-node');
-
-const model = (f) => join(__dirname, '..', 'models', 'shapes', f);
+const { Detector, DarknetError, SHAPES_MODEL } = require('darknet-node');
 
 async function main() {
-  const detector = await Detector.load({ cfg: model('shapes.cfg'), weights: model('shapes.weights'), names: model('shapes.names') });
+  const detector = await Detector.load(SHAPES_MODEL);
   try {
-    const detections = await detector.detect(model('sample.png'));
+    const detections = await detector.detect(SHAPES_MODEL.sample);
     console.log(`${detections.length} detections:`, detections.map((d) => d.className).join(', '));
     await detector.detect('/no/such/image.png').catch((e) => {
       if (!(e instanceof DarknetError)) throw e;

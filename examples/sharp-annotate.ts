@@ -2,15 +2,12 @@
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { annotate, Detector } from 'darknet-node';
+import { annotate, Detector, SHAPES_MODEL } from 'darknet-node';
 
-const model = (f: string) => fileURLToPath(new URL(`../models/shapes/${f}`, import.meta.url));
-
-await using detector = await Detector.load({ cfg: model('shapes.cfg'), weights: model('shapes.weights'), names: model('shapes.names') });
-const { width = 0, height = 0 } = await sharp(model('sample.png')).metadata();
-const pipeline = sharp(model('sample.png'))
+await using detector = await Detector.load({ cfg: SHAPES_MODEL.cfg, weights: SHAPES_MODEL.weights, names: SHAPES_MODEL.names });
+const { width = 0, height = 0 } = await sharp(SHAPES_MODEL.sample).metadata();
+const pipeline = sharp(SHAPES_MODEL.sample)
   .extract({ left: 0, top: 0, width: Math.floor(width / 2), height: Math.floor(height / 2) })
   .resize(width, height);
 const detections = await detector.detect(pipeline);

@@ -14,6 +14,7 @@ export type { NetworkInfo, LayerInfo, HeadInfo } from './info.js';
 export { writeRandomWeights } from './random-weights.js';
 export type { RandomWeightsOptions } from './random-weights.js';
 export { COCO_NAMES } from './coco-names.js';
+export { SHAPES_MODEL } from './models.js';
 import { native, type NativeCapabilities } from './native.js';
 export type { MemoryUsage, NativeCapabilities, GpuDevice } from './native.js';
 

@@ -20,6 +20,7 @@ import { ioError } from '../files.js';
 import { formatLayerTable, networkInfo } from '../info.js';
 import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
 import { annotate } from './annotate.js';
+import { SHAPES_MODEL } from '../models.js';
 import { PACKAGE_ROOT } from '../native.js';
 
 class UsageError extends Error {}
@@ -94,12 +95,7 @@ async function cmdInfo(args: string[]): Promise<void> {
 }
 
 /** The shapes model this package trains and ships (scripts/train-shapes.mjs): the default. */
-export const DEFAULT_MODEL = {
-  cfg: join(PACKAGE_ROOT, 'models', 'shapes', 'shapes.cfg'),
-  weights: join(PACKAGE_ROOT, 'models', 'shapes', 'shapes.weights'),
-  names: join(PACKAGE_ROOT, 'models', 'shapes', 'shapes.names'),
-  sample: join(PACKAGE_ROOT, 'models', 'shapes', 'sample.png'),
-};
+export const DEFAULT_MODEL = SHAPES_MODEL;
 
 async function loadDetector(v: { cfg?: string | undefined; weights?: string | undefined; names?: string | undefined; size?: string | undefined; numerics?: Numerics; threads?: number | undefined }): Promise<Detector> {
   if (!v.cfg !== !v.weights) throw new UsageError('--cfg and --weights go together (without both, the bundled shapes model is used)');
