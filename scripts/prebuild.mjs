@@ -6,7 +6,7 @@
 //   --out <dir>       where prebuilds/ goes (default: the package root)
 //   --tarball <dir>   also write the package tarball with the prebuild inside to <dir>
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,7 @@ try {
   if (values.tarball) {
     rmSync(join(pkg, 'node_modules'));
     rmSync(join(pkg, 'build'), { recursive: true, force: true });
+    mkdirSync(resolve(values.tarball), { recursive: true });
     const withPrebuild = execFileSync(npm, ['pack', '--ignore-scripts', '--pack-destination', resolve(values.tarball), '--json'], { cwd: pkg, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     console.log(`tarball with prebuild: ${join(resolve(values.tarball), JSON.parse(withPrebuild)[0].filename)}`);
   }

@@ -2,9 +2,10 @@
  * Both install paths, from the tarball npm would publish, into fresh projects:
  *   1. with the portable prebuild inside (scripts/prebuild.mjs: prebuildify → node-gyp): works
  *      as soon as `npm install` returns, ESM and CommonJS, with no build tools involved;
- *   2. without prebuilds: npm (≥ 11) does not run a dependency's install script by default, so
+ *   2. without prebuilds: the install script builds from source (cmake-js) where npm runs it;
+ *      where it does not (`--ignore-scripts`, or npm ≥ 11 configured to block dependency scripts)
  *      the first load fails with NATIVE_MISSING naming the way out, and `npx darknet-node build`
- *      builds from source (cmake-js), after which it works.
+ *      builds from source, after which it works.
  * Slow (two native builds): DARKNET_SKIP_INSTALL_TEST=1 skips it locally.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -38,13 +39,13 @@ Detector.load({ cfg: m('shapes.cfg'), weights: m('shapes.weights'), names: m('sh
   .then(async (d) => { const n = (await d.detect(m('sample.png'))).length; d.dispose(); console.log(JSON.stringify({ count: n })); });
 `;
 
-function project(name: string, tarball: string): string {
+function project(name: string, tarball: string, npmArgs: string[] = []): string {
   const dir = join(work, name);
   execFileSync('mkdir', ['-p', dir]);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, type: 'module' }));
   writeFileSync(join(dir, 'check.mjs'), ESM_CHECK);
   writeFileSync(join(dir, 'check.cjs'), CJS_CHECK);
-  execFileSync(NPM, ['install', '--prefer-offline', tarball], { cwd: dir, env, stdio: 'pipe', timeout: 600_000 });
+  execFileSync(NPM, ['install', '--prefer-offline', ...npmArgs, tarball], { cwd: dir, env, stdio: 'pipe', timeout: 600_000 });
   return dir;
 }
 
@@ -100,19 +101,24 @@ describe.skipIf(skip)('install from the packed tarball', () => {
     expect(JSON.parse(check(dir, 'check.cjs').stdout).count).toBe(expected);
   }, 600_000);
 
-  it('without prebuilds: NATIVE_MISSING names `npx darknet-node build`, which builds from source', () => {
-    const dir = project('from-source', plain);
-    const pkgDir = join(dir, 'node_modules', 'darknet-node');
-    if (!existsSync(join(pkgDir, 'build', 'Release', 'darknet.node'))) {
-      // npm skipped the install script (its default for dependencies)
-      const first = check(dir, 'check.mjs');
-      expect(first.status).not.toBe(0);
-      expect(first.stderr).toMatch(/NATIVE_MISSING/);
-      expect(first.stderr).toMatch(/npx darknet-node build/);
-      const build = spawnSync(join(dir, 'node_modules', '.bin', 'darknet-node'), ['build'], { cwd: dir, env, encoding: 'utf8', timeout: 900_000 });
-      expect(build.status, build.stderr).toBe(0);
-      expect(build.stdout).toMatch(/built .*darknet\.node/);
-    }
+  it('without prebuilds, install scripts allowed: npm install builds from source', () => {
+    const dir = project('source-on-install', plain);
+    expect(existsSync(join(dir, 'node_modules', 'darknet-node', 'build', 'Release', 'darknet.node'))).toBe(true);
+    const esm = check(dir, 'check.mjs');
+    expect(esm.status, esm.stderr).toBe(0);
+    expect(JSON.parse(esm.stdout).count).toBe(expected);
+  }, 1_200_000);
+
+  it('without prebuilds, scripts not run: NATIVE_MISSING names `npx darknet-node build`, which builds from source', () => {
+    const dir = project('source-by-command', plain, ['--ignore-scripts']);
+    expect(existsSync(join(dir, 'node_modules', 'darknet-node', 'build'))).toBe(false);
+    const first = check(dir, 'check.mjs');
+    expect(first.status).not.toBe(0);
+    expect(first.stderr).toMatch(/NATIVE_MISSING/);
+    expect(first.stderr).toMatch(/npx darknet-node build/);
+    const build = spawnSync(join(dir, 'node_modules', '.bin', 'darknet-node'), ['build'], { cwd: dir, env, encoding: 'utf8', timeout: 900_000 });
+    expect(build.status, build.stderr).toBe(0);
+    expect(build.stdout).toMatch(/built .*darknet\.node/);
     const esm = check(dir, 'check.mjs');
     expect(esm.status, esm.stderr).toBe(0);
     expect(JSON.parse(esm.stdout).count).toBe(expected);
