@@ -1,0 +1,168 @@
+/**
+ * darknet-node/queue on a real Redis (Debian's redis-server, started here on a free loopback
+ * port unless REDIS_URL names one): 2 worker processes over 200 jobs, one killed mid-run with
+ * SIGKILL. Every job completes exactly once, none is lost, results equal in-process detection;
+ * a SIGTERM'd worker finishes its job in flight. Also 1-vs-2-worker throughput (printed).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { QueueEvents } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Detector } from '../lib/detector.js';
+import { createDetectQueue, enqueueDetections, type DetectJobResult } from '../lib/queue/index.js';
+import { CACHE, ROOT } from './helpers/fixtures.js';
+
+const REDIS = '/usr/bin/redis-server';
+const MODEL = { cfg: join(ROOT, 'models', 'shapes', 'shapes.cfg'), weights: join(ROOT, 'models', 'shapes', 'shapes.weights'), names: join(ROOT, 'models', 'shapes', 'shapes.names') };
+const IMAGES = [join(ROOT, 'models', 'shapes', 'sample.png'), ...['dog', 'eagle', 'giraffe', 'horses', 'person'].map((n) => join(CACHE, `${n}.png`))];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let redis: ChildProcess | undefined;
+let port: number;
+const workers: ChildProcess[] = [];
+
+function startWorker(queue: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'test', 'queue', 'worker-process.mjs'), queue, String(port), JSON.stringify(MODEL)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  workers.push(child);
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (l) => { if (l === 'ready') resolve(child); });
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
+  });
+}
+
+const exited = (c: ChildProcess) => new Promise<number | null>((r) => { if (c.exitCode !== null || c.signalCode) r(c.exitCode); else c.once('exit', (code) => r(code)); });
+
+beforeAll(async () => {
+  if (process.env.REDIS_URL) {
+    port = Number(new URL(process.env.REDIS_URL).port || 6379);
+    return;
+  }
+  expect(existsSync(REDIS), 'redis-server is needed (Debian package redis-server; .ci/run installs it)').toBe(true);
+  port = await freePort();
+  redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => {
+    createInterface({ input: redis!.stdout! }).on('line', (l) => { if (/Ready to accept connections/i.test(l)) resolve(); });
+  });
+}, 30_000);
+
+afterAll(async () => {
+  for (const w of workers) if (w.exitCode === null && !w.signalCode) w.kill('SIGKILL');
+  redis?.kill('SIGTERM');
+  if (redis) await exited(redis);
+});
+
+describe('BullMQ detection workers', () => {
+  it('2 workers, 200 jobs, one killed mid-run: each job completes exactly once with in-process results', async () => {
+    const name = `detect-${Date.now()}`;
+    const connection = { host: '127.0.0.1', port };
+    const queue = createDetectQueue(name, { connection });
+    const events = new QueueEvents(name, { connection });
+    await events.waitUntilReady();
+    const completions = new Map<string, number>();
+    events.on('completed', ({ jobId }) => completions.set(jobId, (completions.get(jobId) ?? 0) + 1));
+    try {
+      // expected results, in this process
+      const det = await Detector.load(MODEL);
+      const expected = new Map<string, unknown>();
+      for (const im of IMAGES) expected.set(im, JSON.parse(JSON.stringify(await det.detect(im))));
+      det.dispose();
+
+      const [a, b] = await Promise.all([startWorker(name), startWorker(name)]);
+      let doneByA = 0;
+      createInterface({ input: a.stdout! }).on('line', (l) => { if (l.startsWith('done ')) doneByA++; });
+      const images = Array.from({ length: 200 }, (_, i) => IMAGES[i % IMAGES.length]!);
+      const jobs = await enqueueDetections(queue, images, { jobId: (_, i) => `job-${i}` });
+      expect(jobs).toHaveLength(200);
+      // kill worker A (no chance to clean up) once it has done some work
+      while (doneByA < 20) await new Promise((r) => setTimeout(r, 20));
+      a.kill('SIGKILL');
+      await exited(a);
+      const deadline = Date.now() + 120_000;
+      while (completions.size < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(completions.size).toBe(200);
+      await new Promise((r) => setTimeout(r, 500)); // a duplicate completion would show up here
+      expect([...completions.values()].every((n) => n === 1)).toBe(true);
+      const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
+      expect(counts).toMatchObject({ completed: 200, failed: 0, waiting: 0, active: 0, delayed: 0 });
+      const workersSeen = new Set<string>();
+      for (let i = 0; i < 200; i++) {
+        const job = await queue.getJob(`job-${i}`);
+        const r = job!.returnvalue as DetectJobResult;
+        expect(r.image).toBe(images[i]);
+        expect(r.detections).toEqual(expected.get(images[i]!));
+        workersSeen.add(r.worker);
+      }
+      expect(workersSeen.size).toBe(2); // both took part before A was killed
+      console.log(`200 jobs: ${doneByA}+ by the killed worker, the rest by the other; every job completed once`);
+      b.kill('SIGTERM');
+      await exited(b);
+    } finally {
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }, 180_000);
+
+  it('SIGTERM finishes the job in flight before the worker exits', async () => {
+    const name = `drain-${Date.now()}`;
+    const connection = { host: '127.0.0.1', port };
+    const queue = createDetectQueue(name, { connection });
+    try {
+      const w = await startWorker(name);
+      const out: string[] = [];
+      createInterface({ input: w.stdout! }).on('line', (l) => out.push(l));
+      await enqueueDetections(queue, Array.from({ length: 40 }, () => IMAGES[1]!));
+      while (!out.some((l) => l.startsWith('done '))) await new Promise((r) => setTimeout(r, 10));
+      w.kill('SIGTERM');
+      expect(await exited(w)).toBe(0);
+      expect(out.at(-1)).toBe('closed');
+      const counts = await queue.getJobCounts('completed', 'active', 'failed');
+      expect(counts.active).toBe(0); // nothing left half-done
+      expect(counts.failed).toBe(0);
+      expect(counts.completed).toBe(out.filter((l) => l.startsWith('done ')).length);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }, 60_000);
+
+  it('throughput: 1 worker vs 2 workers (one thread each) over the same 60 jobs', async () => {
+    const connection = { host: '127.0.0.1', port };
+    const rates: number[] = [];
+    for (const n of [1, 2]) {
+      const name = `rate-${n}-${Date.now()}`;
+      const queue = createDetectQueue(name, { connection });
+      const events = new QueueEvents(name, { connection });
+      await events.waitUntilReady();
+      try {
+        const ws = await Promise.all(Array.from({ length: n }, () => startWorker(name)));
+        let done = 0;
+        events.on('completed', () => { done++; });
+        const t = performance.now();
+        await enqueueDetections(queue, Array.from({ length: 60 }, (_, i) => IMAGES[i % IMAGES.length]!));
+        while (done < 60) await new Promise((r) => setTimeout(r, 10));
+        rates.push(60 / ((performance.now() - t) / 1000));
+        for (const w of ws) w.kill('SIGTERM');
+        await Promise.all(ws.map(exited));
+      } finally {
+        await events.close();
+        await queue.obliterate({ force: true });
+        await queue.close();
+      }
+    }
+    console.log(`queue throughput (shapes model, PNG inputs): 1 worker ${rates[0]!.toFixed(1)} jobs/s, 2 workers ${rates[1]!.toFixed(1)} jobs/s (${(rates[1]! / rates[0]!).toFixed(2)}×)`);
+    expect(rates[1]!).toBeGreaterThan(rates[0]! * 1.1);
+  }, 180_000);
+});
