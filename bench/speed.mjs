@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // Speed table (npm run bench): network time and end-to-end detect time of this addon beside its
-// peers on the same machine, in one run: the stock Debian `darknet` CLI and OpenCV's DNN module
-// (python3-opencv) reading the same cfg and weights. Then throughput: single calls, batch 4 and
+// peers on the same machine, in one run: the stock Debian `darknet` CLI, OpenCV's DNN module
+// (python3-opencv) reading the same cfg and weights, and onnxruntime-node on the same network
+// exported to ONNX by bench/peers/darknet-to-onnx.mjs (when onnxruntime-node is installed:
+// `npm install --no-save onnxruntime-node --onnxruntime-node-install=skip`). Then throughput: single calls, batch 4 and
 // 8, and a DetectorPool, over one image set. Random-init weights of the real size.
 //
 // This machine's speed drifts by 20-30% over minutes (shared cores), so the addon's and
 // OpenCV's runs are interleaved round by round and each reports its median over all rounds.
 //
 // env: ROUNDS (default 5), MODELS (comma list of names below), STOCK=0 skips the stock CLI,
+//      OPENCV=0 / ONNX=0 skip those peers,
 //      THROUGHPUT=0 skips the throughput table, REFERENCE=0 skips reference-mode timings.
 import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,6 +80,26 @@ async function openCvPeer(cfgPath, weights, size) {
   };
 }
 
+/** onnxruntime-node on the ONNX export of the same cfg/weights, or null when not installed. */
+async function onnxPeer(m, cfgPath, weights, width, height) {
+  let ort;
+  try {
+    ort = createRequire(import.meta.url)('onnxruntime-node');
+  } catch {
+    return null;
+  }
+  const onnx = join(CACHE, `${m.name}.onnx`);
+  if (!existsSync(onnx) || statSync(onnx).mtimeMs < statSync(weights).mtimeMs || statSync(onnx).mtimeMs < statSync(cfgPath).mtimeMs) {
+    execFileSync(process.execPath, [join(ROOT, 'bench', 'peers', 'darknet-to-onnx.mjs'), cfgPath, weights, onnx], { stdio: 'ignore' });
+  }
+  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: availableParallelism(), graphOptimizationLevel: 'all' });
+  const input = new Float32Array(3 * width * height).fill(0.5);
+  const feeds = () => ({ input: new ort.Tensor('float32', input, [1, 3, height, width]) });
+  await session.run(feeds());
+  const version = createRequire(import.meta.url)('onnxruntime-node/package.json').version;
+  return { version, run: (n) => timeIt(() => session.run(feeds()), n), close: () => session.release() };
+}
+
 /** `darknet detector test` prints "Predicted in X seconds." around network_predict. */
 function stockCli(cfgPath, weights, runs) {
   const times = [];
@@ -101,14 +125,17 @@ async function speedRow(m) {
   const fast = await Detector.load({ cfg: cfgPath, weights });
   const input = new Float32Array(fast.width * fast.height * 3).fill(0.5);
   const cv = flag('OPENCV') ? await openCvPeer(cfgPath, weights, m.size) : null;
+  const ort = flag('ONNX') ? await onnxPeer(m, cfgPath, weights, fast.width, fast.height) : null;
   await fast.forward(input); // warm-up (first-touch page faults, OpenMP team start)
   await fast.detect(jpeg);
-  const net = [], e2e = [], cvt = [];
+  const net = [], e2e = [], cvt = [], ortt = [];
   for (let r = 0; r < ROUNDS; r++) {
     net.push(...(await timeIt(() => fast.forward(input), m.runs)));
     e2e.push(...(await timeIt(() => fast.detect(jpeg), Math.max(1, m.runs >> 1))));
     if (cv) cvt.push(...(await cv.run(m.runs)));
+    if (ort) ortt.push(...(await ort.run(m.runs)));
   }
+  await ort?.close();
   fast.dispose();
   cv?.close();
   let ref = NaN;
@@ -119,7 +146,7 @@ async function speedRow(m) {
     slow.dispose();
   }
   const stock = flag('STOCK') ? stockCli(cfgPath, weights, m.stockRuns) : NaN;
-  return { name: m.name, bflops, net: median(net), e2e: median(e2e), ref, cv: median(cvt), stock, cvVersion: cv?.version, cvThreads: cv?.threads };
+  return { name: m.name, bflops, net: median(net), e2e: median(e2e), ref, cv: median(cvt), ort: median(ortt), ortVersion: ort?.version, stock, cvVersion: cv?.version, cvThreads: cv?.threads };
 }
 
 async function throughput(m, images, configs) {
@@ -150,12 +177,15 @@ for (const m of MODELS) {
   rows.push(await speedRow(m));
 }
 const cvInfo = rows.find((r) => r.cvVersion);
+const ortInfo = rows.find((r) => r.ortVersion);
 console.log(`Network time = one forward pass (forward() on a width×height×3 input), warm, median of ${ROUNDS} interleaved rounds; end-to-end = detect() on dog.jpg (JPEG decode, letterbox, pass, boxes, NMS).` +
-  (cvInfo ? ` OpenCV ${cvInfo.cvVersion} DNN (${cvInfo.cvThreads} threads, CPU backend) forward on the same cfg/weights.` : '') + ' Stock = Debian `darknet detector test` "Predicted in".\n');
-console.log('| model | BFLOPs | addon network | addon end-to-end | addon reference mode | OpenCV DNN | stock darknet CLI | addon / OpenCV | addon / stock |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+  (cvInfo ? ` OpenCV ${cvInfo.cvVersion} DNN (${cvInfo.cvThreads} threads, CPU backend) forward on the same cfg/weights.` : '') +
+  (ortInfo ? ` onnxruntime-node ${ortInfo.ortVersion} (${availableParallelism()} intra-op threads, all graph optimizations) run on the same network exported to ONNX (batch-norm folded, yolo heads as Sigmoid).` : ' onnxruntime-node: not installed (see bench/speed.mjs).') +
+  ' Stock = Debian `darknet detector test` "Predicted in".\n');
+console.log('| model | BFLOPs | addon network | addon end-to-end | addon reference mode | OpenCV DNN | onnxruntime-node | stock darknet CLI | addon / OpenCV | addon / onnxruntime | addon / stock |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.bflops.toFixed(2)} | ${ms(r.net)} | ${ms(r.e2e)} | ${ms(r.ref)} | ${ms(r.cv)} | ${ms(r.stock)} | **${ratio(r.net, r.cv)}** | ${ratio(r.net, r.stock)} |`);
+  console.log(`| ${r.name} | ${r.bflops.toFixed(2)} | ${ms(r.net)} | ${ms(r.e2e)} | ${ms(r.ref)} | ${ms(r.cv)} | ${ms(r.ort)} | ${ms(r.stock)} | **${ratio(r.net, r.cv)}** | ${ratio(r.net, r.ort)} | ${ratio(r.net, r.stock)} |`);
 }
 console.log('');
 for (const r of rows.filter((x) => x.name === 'yolov3-416' || x.name === 'yolov3-tiny-416')) {
