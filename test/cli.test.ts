@@ -94,4 +94,18 @@ describe('darknet-node CLI', () => {
     expect(v.stderr).toMatch(/\n\s+at /);
     expect(run('detect', '--help').status).toBe(0);
   });
+
+  it('bench times the network and detect(); build --help explains when a source build is needed', () => {
+    const b = run('bench', '--runs', '2');
+    expect(b.status, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(/fast numerics, \d+ threads, median of 2/);
+    expect(b.stdout).toMatch(/network\s+\d+\.\d ms/);
+    expect(b.stdout).toMatch(/detect\(\)\s+\d+\.\d ms end-to-end .*images\/s/);
+    const r = run('bench', '--runs', '1', '--numerics', 'reference', '--threads', '1');
+    expect(r.stdout).toMatch(/reference numerics, 1 threads/);
+    expect(run('bench', '--numerics', 'quick').status).toBe(2);
+    const h = run('build', '--help');
+    expect(h.status).toBe(0);
+    expect(h.stdout).toMatch(/npm ≥ 11 blocks dependency scripts/);
+  });
 });
