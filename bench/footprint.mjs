@@ -4,15 +4,11 @@
 // this addon (lean default and `training: true`) beside the stock Debian libdarknet.so, each
 // measurement in a fresh process, all in one run. Random-init weights of the real size.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseCfg, serializeCfg, setOption, validateCfg, writeRandomWeights } from '../dist/index.js';
+import { join } from 'node:path';
+import { CACHE, prepareModel, ROOT } from './models.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CACHE = join(ROOT, 'bench', '.cache');
-const SHARE = '/usr/share/darknet/cfg';
 mkdirSync(CACHE, { recursive: true });
 
 const MODELS = [
@@ -22,16 +18,7 @@ const MODELS = [
 ];
 const RUNS = Number(process.env.RUNS ?? 3);
 
-async function prepare(m) {
-  const cfg = parseCfg(readFileSync(join(SHARE, `${m.base}.cfg`), 'utf8'));
-  for (const [k, v] of [['width', m.size], ['height', m.size], ['batch', 1], ['subdivisions', 1]]) setOption(cfg.sections[0], k, v);
-  const cfgPath = join(CACHE, `${m.name}.cfg`);
-  writeFileSync(cfgPath, serializeCfg(cfg));
-  const shape = validateCfg(cfg);
-  const weights = join(CACHE, `${m.base}.weights`);
-  if (!existsSync(weights) || statSync(weights).size !== 20 + 4 * shape.weightFloats) await writeRandomWeights(shape, weights, { seed: 1, headGain: m.gain });
-  return { cfgPath, weights };
-}
+const prepare = prepareModel;
 
 function stockBinary() {
   const bin = join(CACHE, 'stock-footprint');

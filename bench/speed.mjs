@@ -14,18 +14,15 @@
 //      THROUGHPUT=0 skips the throughput table, REFERENCE=0 skips reference-mode timings.
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import {
-  capabilities, Detector, DetectorPool, parseCfg, serializeCfg, setOption, validateCfg, writeRandomWeights,
+  capabilities, Detector, DetectorPool,
 } from '../dist/index.js';
+import { CACHE, prepareModel, ROOT, SHARE } from './models.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CACHE = join(ROOT, 'bench', '.cache');
-const SHARE = '/usr/share/darknet';
 const IMAGE = join(SHARE, 'data', 'dog.jpg');
 mkdirSync(CACHE, { recursive: true });
 
@@ -44,16 +41,7 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length 
 const ms = (s) => (Number.isFinite(s) ? `${(s * 1000).toFixed(s < 0.1 ? 1 : 0)} ms` : '–');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : '–');
 
-async function prepare(m) {
-  const cfg = parseCfg(readFileSync(join(SHARE, 'cfg', `${m.base}.cfg`), 'utf8'));
-  for (const [k, v] of [['width', m.size], ['height', m.size], ['batch', 1], ['subdivisions', 1]]) setOption(cfg.sections[0], k, v);
-  const cfgPath = join(CACHE, `${m.name}.cfg`);
-  writeFileSync(cfgPath, serializeCfg(cfg));
-  const shape = validateCfg(cfg);
-  const weights = join(CACHE, `${m.base}.weights`);
-  if (!existsSync(weights) || statSync(weights).size !== 20 + 4 * shape.weightFloats) await writeRandomWeights(shape, weights, { seed: 1, headGain: m.gain });
-  return { cfgPath, weights, bflops: shape.bflops };
-}
+const prepare = prepareModel;
 
 function machine() {
   const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/) ?? [];
