@@ -2,7 +2,7 @@
  * darknet-node/queue on a real Redis (Debian's redis-server, started here on a free loopback
  * port unless REDIS_URL names one): 2 worker processes over 200 jobs, one killed mid-run with
  * SIGKILL. Every job completes exactly once, none is lost, results equal in-process detection;
- * a SIGTERM'd worker finishes its job in flight. Also 1-vs-2-worker throughput (printed).
+ * a SIGTERM'd worker finishes its job in flight. Throughput: bench/queue.mjs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -137,32 +137,4 @@ describe('BullMQ detection workers', () => {
       await queue.close();
     }
   }, 60_000);
-
-  it('throughput: 1 worker vs 2 workers (one thread each) over the same 60 jobs', async () => {
-    const connection = { host: '127.0.0.1', port };
-    const rates: number[] = [];
-    for (const n of [1, 2]) {
-      const name = `rate-${n}-${Date.now()}`;
-      const queue = createDetectQueue(name, { connection });
-      const events = new QueueEvents(name, { connection });
-      await events.waitUntilReady();
-      try {
-        const ws = await Promise.all(Array.from({ length: n }, () => startWorker(name)));
-        let done = 0;
-        events.on('completed', () => { done++; });
-        const t = performance.now();
-        await enqueueDetections(queue, Array.from({ length: 60 }, (_, i) => IMAGES[i % IMAGES.length]!));
-        while (done < 60) await new Promise((r) => setTimeout(r, 10));
-        rates.push(60 / ((performance.now() - t) / 1000));
-        for (const w of ws) w.kill('SIGTERM');
-        await Promise.all(ws.map(exited));
-      } finally {
-        await events.close();
-        await queue.obliterate({ force: true });
-        await queue.close();
-      }
-    }
-    console.log(`queue throughput (shapes model, PNG inputs): 1 worker ${rates[0]!.toFixed(1)} jobs/s, 2 workers ${rates[1]!.toFixed(1)} jobs/s (${(rates[1]! / rates[0]!).toFixed(2)}×)`);
-    expect(rates[1]!).toBeGreaterThan(rates[0]! * 1.1);
-  }, 180_000);
 });
