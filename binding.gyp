@@ -42,6 +42,7 @@
         "native/fast.c",
         "native/winograd.c",
         "native/direct.c",
+        "native/letterbox.c",
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -9,6 +9,7 @@
 
 #include "fast.h"
 #include "guard.h"
+#include "letterbox.h"
 #include "ops_internal.h"
 
 /* Darknet's layer_name() misses upsample, l2norm, logistic, … ("none"): name them all. */
@@ -151,6 +152,7 @@ void dn_free_network(dn_network *h) {
     net->seen = NULL; net->t = NULL; net->cost = NULL; net->steps = NULL; net->scales = NULL;
     free_network(net);
   }
+  free(h->scratch);
   free(h);
 }
 
@@ -297,30 +299,11 @@ static void check_image(const network *net, const dn_image_in *im, int letterbox
                   im->w, im->h, letterbox ? "letterboxed" : "resized", new_w, new_h);
 }
 
-/* Darknet's, declared in its src/image.h only. */
-void letterbox_image_into(image im, int w, int h, image boxed);
-
 /* Darknet's load_image_color + letterbox_image (or resize_image), written into the network's
- * own input slot instead of a fresh image. */
-static void prepare_input(const network *net, const dn_image_in *in, int letterbox, float *slot) {
-  /* 3 channels, planar, value/255. Gray is replicated and alpha dropped, as stb_image does
-   * when asked for 3 channels. */
-  image im = make_image(in->w, in->h, 3);
-  size_t plane = (size_t)in->w * in->h;
-  for (int k = 0; k < 3; k++) {
-    int src_k = in->c >= 3 ? k : 0;
-    for (size_t i = 0; i < plane; i++) im.data[k * plane + i] = (float)in->pixels[i * in->c + src_k] / 255.;
-  }
-  image boxed = {net->w, net->h, 3, slot};
-  if (letterbox) {
-    fill_image(boxed, .5);
-    letterbox_image_into(im, net->w, net->h, boxed);
-  } else {
-    image sized = resize_image(im, net->w, net->h);
-    memcpy(slot, sized.data, (size_t)net->w * net->h * 3 * sizeof(float));
-    free_image(sized);
-  }
-  free_image(im);
+ * own input slot (letterbox.c: same arithmetic, no allocation). */
+static void prepare_input(struct dn_network *h, const dn_image_in *in, int letterbox, float *slot) {
+  network *net = h->net;
+  dn_letterbox(in->pixels, in->w, in->h, in->c, net->w, net->h, letterbox, slot, h->scratch);
 }
 
 /* Runs k ≤ batch images. On the CPU the layers are told the batch is k (every buffer was sized
@@ -385,7 +368,7 @@ static void do_detect(void *p) {
   for (int b = 0; b < c->k; b++) check_image(net, &c->images[b], c->letterbox);
 
   int inputs = net->inputs;
-  for (int b = 0; b < c->k; b++) prepare_input(net, &c->images[b], c->letterbox, net->input + (size_t)b * inputs);
+  for (int b = 0; b < c->k; b++) prepare_input(c->h, &c->images[b], c->letterbox, net->input + (size_t)b * inputs);
   int run = c->h->device >= 0 ? full : c->k;
   if (run > c->k) memset(net->input + (size_t)c->k * inputs, 0, (size_t)(run - c->k) * inputs * sizeof(float));
   if (run != full) set_layers_batch(net, run);
@@ -404,6 +387,19 @@ static void restore_batch(struct dn_network *h, int full) {
 int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
               dn_boxes *out, char *err, size_t errlen) {
   memset(out, 0, (size_t)(k > 0 ? k : 0) * sizeof *out);
+  /* The images' scratch space, kept with the network between calls (libc memory: it must
+   * outlive a failed guarded call, whose own allocations are freed). */
+  size_t need = 0;
+  for (int b = 0; b < k; b++) {
+    size_t n = dn_letterbox_scratch(images[b].w, images[b].h, hd->net->w);
+    if (n > need) need = n;
+  }
+  if (need > hd->scratch_len) {
+    float *grown = realloc(hd->scratch, need * sizeof(float));
+    if (!grown) { snprintf(err, errlen, "out of memory for a %zu-float image buffer", need); return -1; }
+    hd->scratch = grown;
+    hd->scratch_len = need;
+  }
   detect_ctx ctx = {hd, images, k, letterbox, thresh, hier, nms, out};
   int full = hd->net->batch;
   dn_set_threads(hd->threads);

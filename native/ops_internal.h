@@ -12,6 +12,8 @@ struct dn_network {
   int fast;    /* fast numerics installed (fast.c) */
   int threads; /* compute threads per forward pass; 0 = all cores */
   int device;  /* CUDA device, -1 = CPU */
+  float *scratch; /* detect's image buffers (letterbox.c), grown as needed, libc memory */
+  size_t scratch_len;
 };
 
 /* ops.c: Darknet's layer type names, all of them (its layer_name() misses several). */
