@@ -117,11 +117,15 @@ async function speedRow(m) {
   await fast.forward(input); // warm-up (first-touch page faults, OpenMP team start)
   await fast.detect(jpeg);
   const net = [], e2e = [], cvt = [], ortt = [];
+  // Thread pools spin for a while after their work (OpenMP's, onnxruntime's, OpenCV's): a pause
+  // between one implementation's runs and the next keeps them from slowing each other down.
+  const settle = () => new Promise((r) => setTimeout(r, 200));
   for (let r = 0; r < ROUNDS; r++) {
     net.push(...(await timeIt(() => fast.forward(input), m.runs)));
     e2e.push(...(await timeIt(() => fast.detect(jpeg), Math.max(1, m.runs >> 1))));
-    if (cv) cvt.push(...(await cv.run(m.runs)));
-    if (ort) ortt.push(...(await ort.run(m.runs)));
+    await settle();
+    if (cv) { cvt.push(...(await cv.run(m.runs))); await settle(); }
+    if (ort) { ortt.push(...(await ort.run(m.runs))); await settle(); }
   }
   await ort?.close();
   fast.dispose();
