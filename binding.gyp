@@ -43,6 +43,7 @@
         "native/winograd.c",
         "native/direct.c",
         "native/letterbox.c",
+        "native/im2col.c",
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

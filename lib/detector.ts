@@ -189,8 +189,9 @@ export class Detector {
   /** the numerics this network runs with (see LoadOptions.numerics) */
   readonly numerics: Numerics;
 
-  private constructor(net: NativeNetwork, shape: NetworkShape, names: string[], header: WeightsHeader | null, numerics: Numerics) {
-    this.numerics = numerics;
+  private constructor(net: NativeNetwork, shape: NetworkShape, names: string[], header: WeightsHeader | null) {
+    // what the native side installed, not what was asked for
+    this.numerics = net.fast ? 'fast' : 'reference';
     this.net = net;
     this.shape = shape;
     this.names = Object.freeze(names);
@@ -263,7 +264,7 @@ export class Detector {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    return new Detector(nativeNet, shape, names, header, numerics);
+    return new Detector(nativeNet, shape, names, header);
   }
 
   /** Network input width and height, and images per forward pass. */

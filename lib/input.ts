@@ -23,7 +23,7 @@ export interface SharpLike {
   toColourspace(space: string): SharpLike;
   removeAlpha(): SharpLike;
   raw(options?: { depth?: string }): SharpLike;
-  toBuffer(options: { resolveWithObject: true }): Promise<{ data: Uint8Array; info: { width: number; height: number; channels: number } }>;
+  toBuffer(options: { resolveWithObject: true }): Promise<SharpRawOutput>;
 }
 
 /**

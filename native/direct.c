@@ -9,6 +9,8 @@
  * AVX-512 or AVX2 + FMA where the CPU has them. Fast numerics only (its own sum order). */
 #include "direct.h"
 
+#include "im2col.h"
+
 #include <string.h>
 
 #ifdef _OPENMP
@@ -41,28 +43,6 @@ void dn_direct_pack(const float *w, int m, int k, float *packed) {
 size_t dn_direct_workspace(int k, int out_w, int threads) {
   size_t ld = (size_t)(out_w + XW - 1) / XW * XW;
   return (size_t)threads * k * ld * sizeof(float);
-}
-
-/* Darknet's im2col layout for output row y: rows (c, kh, kw), ld floats apart, zero padded. */
-static void im2col_row(const float *im, int c, int h, int w, int size, int stride, int pad, int out_w, int ld, int y,
-                       float *col) {
-  for (int ch = 0; ch < c; ch++)
-    for (int kh = 0; kh < size; kh++) {
-      int iy = y * stride - pad + kh;
-      for (int kw = 0; kw < size; kw++) {
-        float *d = col + ((size_t)(ch * size + kh) * size + kw) * ld;
-        if (iy < 0 || iy >= h) { memset(d, 0, (size_t)ld * sizeof(float)); continue; }
-        const float *src = im + ((size_t)ch * h + iy) * w - pad + kw;
-        int x0 = pad - kw > 0 ? (pad - kw + stride - 1) / stride : 0;
-        int x1 = w - 1 + pad - kw < 0 ? 0 : (w - 1 + pad - kw) / stride + 1;
-        if (x1 > out_w) x1 = out_w;
-        if (x1 < x0) x1 = x0;
-        for (int x = 0; x < x0; x++) d[x] = 0;
-        if (stride == 1) memcpy(d + x0, src + x0, (size_t)(x1 - x0) * sizeof(float));
-        else for (int x = x0; x < x1; x++) d[x] = src[x * stride];
-        for (int x = x1; x < ld; x++) d[x] = 0;
-      }
-    }
 }
 
 /* out rows [f0, f0 + FB) of output row y, columns [0, out_w): bias + packed · col. */
@@ -106,9 +86,11 @@ void dn_direct_conv(const float *in, const float *packed, const float *bias, flo
     t = omp_get_thread_num();
 #endif
     float *col = workspace + (size_t)t * k * ld;
+    /* the kernel reads whole vectors: each row's tail past out_w stays 0 (im2col never writes it) */
+    for (int kk = 0; kk < k; kk++) memset(col + (size_t)kk * ld + out_w, 0, (size_t)(ld - out_w) * sizeof(float));
 #pragma omp for schedule(static)
     for (int y = 0; y < out_h; y++) {
-      im2col_row(in, c, h, w, size, stride, pad, out_w, ld, y, col);
+      dn_im2col_rows(in, 0, c, h, w, size, stride, pad, out_w, y, y + 1, ld, col);
       kernel_row(packed, col, bias, m, k, ld, out_w, plane, out + (size_t)y * out_w);
       for (int f = 0; f < m; f++) finish(ctx, out + (size_t)f * plane + (size_t)y * out_w, out_w);
     }

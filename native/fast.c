@@ -36,11 +36,11 @@
 
 #include "direct.h"
 #include "guard.h"
+#include "im2col.h"
 #include "ops_internal.h"
 #include "winograd.h"
 
 /* Darknet's, declared only in its src/ headers. */
-void im2col_cpu(float *data_im, int channels, int height, int width, int ksize, int stride, int pad, float *data_col);
 void activate_array(float *x, const int n, const ACTIVATION a);
 void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, float *B, int ldb, float BETA, float *C,
           int ldc);
@@ -80,44 +80,6 @@ static void forward_yolo_fast(const layer l, network net) {
   }
 }
 
-/* Darknet's im2col_cpu fetches every element through a bounds-checked im2col_get_pixel call.
- * Same layout, row by row: row (c, kh, kw) holds, for each output position, the input pixel
- * that kernel tap reads (0 in the padding); stride-1 rows are plain copies. Exact. */
-static void im2col_rows(const float *im, int c0, int c1, int h, int w, int size, int stride, int pad, int out_w,
-                        int y0, int y1, float *col) {
-  size_t plane = (size_t)(y1 - y0) * out_w;
-  for (int c = c0; c < c1; c++)
-    for (int kh = 0; kh < size; kh++)
-      for (int kw = 0; kw < size; kw++) {
-        float *dst = col + (((size_t)c * size + kh) * size + kw) * plane;
-        for (int y = y0; y < y1; y++) {
-          float *d = dst + (size_t)(y - y0) * out_w;
-          int iy = y * stride - pad + kh;
-          if (iy < 0 || iy >= h) { memset(d, 0, out_w * sizeof(float)); continue; }
-          const float *src = im + ((size_t)c * h + iy) * w;
-          if (stride == 1) {
-            int x0 = pad - kw > 0 ? pad - kw : 0;          /* first x whose ix = x - pad + kw ≥ 0 */
-            int x1 = w + pad - kw < out_w ? w + pad - kw : out_w; /* one past the last ix < w */
-            if (x1 < x0) x1 = x0;
-            for (int x = 0; x < x0; x++) d[x] = 0;
-            memcpy(d + x0, src + x0 - pad + kw, (size_t)(x1 - x0) * sizeof(float));
-            for (int x = x1; x < out_w; x++) d[x] = 0;
-          } else {
-            /* x in [x0, x1) reads inside the row: ix = x·stride − pad + kw ∈ [0, w) */
-            int x0 = pad - kw > 0 ? (pad - kw + stride - 1) / stride : 0;
-            int x1 = (w - 1 + pad - kw) / stride + 1;
-            if (w - 1 + pad - kw < 0) x1 = 0;
-            if (x1 > out_w) x1 = out_w;
-            if (x1 < x0) x1 = x0;
-            const float *s0 = src - pad + kw;
-            for (int x = 0; x < x0; x++) d[x] = 0;
-            for (int x = x0; x < x1; x++) d[x] = s0[x * stride];
-            for (int x = x1; x < out_w; x++) d[x] = 0;
-          }
-        }
-      }
-}
-
 static void im2col_parallel(const float *im, int channels, int h, int w, int size, int stride, int pad, int out_w,
                             int y0, int y1, float *col) {
   size_t total = (size_t)channels * size * size * (y1 - y0) * out_w;
@@ -129,7 +91,7 @@ static void im2col_parallel(const float *im, int channels, int h, int w, int siz
     t = omp_get_thread_num();
 #endif
     int c0 = (int)((long)channels * t / nt), c1 = (int)((long)channels * (t + 1) / nt);
-    im2col_rows(im, c0, c1, h, w, size, stride, pad, out_w, y0, y1, col);
+    dn_im2col_rows(im, c0, c1, h, w, size, stride, pad, out_w, y0, y1, (size_t)(y1 - y0) * out_w, col);
   }
 }
 

@@ -269,7 +269,10 @@ typedef struct {
   int letterbox;
   float thresh, hier, nms;
   dn_boxes *out;
+  int shifted; /* the batch item the heads point at while decoding (0 otherwise) */
 } detect_ctx;
+
+static int is_head(const layer *l) { return l->type == YOLO || l->type == REGION || l->type == DETECTION; }
 
 /* yolo_num_detections counts `objectness > thresh` but get_yolo_detections skips only
  * `<= thresh`, so a NaN objectness is written past the end of the detection array (heap
@@ -277,7 +280,7 @@ typedef struct {
 static void check_finite_heads(const network *net, int k) {
   for (int i = 0; i < net->n; i++) {
     const layer *l = &net->layers[i];
-    if (l->type != YOLO && l->type != REGION && l->type != DETECTION) continue;
+    if (!is_head(l)) continue;
     for (size_t j = 0; j < (size_t)l->outputs * k; j++)
       if (!isfinite(l->output[j]))
         dn_guard_fail("network output of layer %d (%s) is not finite: the weights are corrupt or diverged",
@@ -299,13 +302,6 @@ static void check_image(const network *net, const dn_image_in *im, int letterbox
                   im->w, im->h, letterbox ? "letterboxed" : "resized", new_w, new_h);
 }
 
-/* Darknet's load_image_color + letterbox_image (or resize_image), written into the network's
- * own input slot (letterbox.c: same arithmetic, no allocation). */
-static void prepare_input(struct dn_network *h, const dn_image_in *in, int letterbox, float *slot) {
-  network *net = h->net;
-  dn_letterbox(in->pixels, in->w, in->h, in->c, net->w, net->h, letterbox, slot, h->scratch);
-}
-
 /* Runs k ≤ batch images. On the CPU the layers are told the batch is k (every buffer was sized
  * for the full batch, so a smaller one fits); a GPU network's cuDNN descriptors are fixed to the
  * full batch, so the unused slots are zero-filled and computed. */
@@ -314,35 +310,32 @@ static void set_layers_batch(network *net, int b) {
   for (int i = 0; i < net->n; i++) net->layers[i].batch = b;
 }
 
-static void decode(network *net, const dn_image_in *in, int b, int letterbox, float thresh, float hier, float nms,
-                   dn_boxes *out) {
-  /* get_network_boxes reads batch item 0 only, and treats a batch of 2 as an image and its
-   * mirror (avg_flipped_yolo). Point each head at item b's slice and call it a batch of 1. */
-  float *saved_out[64];
-  int saved_batch[64];
-  int nheads = 0;
-  for (int i = 0; i < net->n && nheads < 64; i++) {
+/* get_network_boxes reads batch item 0 only, and treats a batch of 2 as an image and its mirror
+ * (avg_flipped_yolo): the heads are pointed at item b's slice and told the batch is 1 while it
+ * decodes (dn_detect puts both back, also after a failure). */
+static void shift_heads(network *net, int b) {
+  for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
-    if (l->type != YOLO && l->type != REGION && l->type != DETECTION) continue;
-    saved_out[nheads] = l->output;
-    saved_batch[nheads++] = l->batch;
-    l->output += (size_t)b * l->outputs;
+    if (!is_head(l)) continue;
+    l->output += (long)b * l->outputs;
     l->batch = 1;
   }
+}
+
+static void decode(detect_ctx *c, int b) {
+  network *net = c->h->net;
+  const dn_image_in *in = &c->images[b];
+  shift_heads(net, b);
+  c->shifted = b;
   /* Without letterboxing the boxes are already relative to the whole image: pass the network's
    * own size so that correct_yolo_boxes' letterbox correction is the identity. */
-  int iw = letterbox ? in->w : net->w, ih = letterbox ? in->h : net->h;
+  int iw = c->letterbox ? in->w : net->w, ih = c->letterbox ? in->h : net->h;
   int nboxes = 0;
-  detection *dets = get_network_boxes(net, iw, ih, thresh, hier, 0, 1, &nboxes);
-  nheads = 0;
-  for (int i = 0; i < net->n && nheads < 64; i++) {
-    layer *l = &net->layers[i];
-    if (l->type != YOLO && l->type != REGION && l->type != DETECTION) continue;
-    l->output = saved_out[nheads];
-    l->batch = saved_batch[nheads++];
-  }
+  detection *dets = get_network_boxes(net, iw, ih, c->thresh, c->hier, 0, 1, &nboxes);
+  shift_heads(net, -b);
+  c->shifted = 0;
   int classes = net->layers[net->n - 1].classes;
-  if (nms > 0) do_nms_sort(dets, nboxes, classes, nms);
+  if (c->nms > 0) do_nms_sort(dets, nboxes, classes, c->nms);
   size_t stride = 5 + (size_t)classes;
   float *data = dn_malloc((nboxes ? nboxes : 1) * stride * sizeof(float));
   for (int i = 0; i < nboxes; i++) {
@@ -352,7 +345,7 @@ static void decode(network *net, const dn_image_in *in, int b, int letterbox, fl
     memcpy(row + 5, dets[i].prob, classes * sizeof(float));
   }
   free_detections(dets, nboxes);
-  out->data = data; out->count = nboxes; out->classes = classes;
+  c->out[b] = (dn_boxes){data, nboxes, classes};
 }
 
 static void do_detect(void *p) {
@@ -362,26 +355,22 @@ static void do_detect(void *p) {
   if (net->c != 3) dn_guard_fail("the network takes %d input channels; detection feeds 3 (RGB)", net->c);
   int full = net->batch;
   if (c->k < 1 || c->k > full) dn_guard_fail("%d images for a network of batch %d", c->k, full);
-  int heads = 0;
-  for (int i = 0; i < net->n; i++) heads += net->layers[i].type == YOLO || net->layers[i].type == REGION || net->layers[i].type == DETECTION;
-  if (heads > 64) dn_guard_fail("the network has %d detection layers (at most 64)", heads);
   for (int b = 0; b < c->k; b++) check_image(net, &c->images[b], c->letterbox);
 
+  /* Darknet's load_image_color + letterbox_image (or resize_image), written straight into the
+   * network's input slots (letterbox.c: same arithmetic, no allocation) */
   int inputs = net->inputs;
-  for (int b = 0; b < c->k; b++) prepare_input(c->h, &c->images[b], c->letterbox, net->input + (size_t)b * inputs);
+  for (int b = 0; b < c->k; b++) {
+    const dn_image_in *im = &c->images[b];
+    dn_letterbox(im->pixels, im->w, im->h, im->c, net->w, net->h, c->letterbox, net->input + (size_t)b * inputs, c->h->scratch);
+  }
   int run = c->h->device >= 0 ? full : c->k;
   if (run > c->k) memset(net->input + (size_t)c->k * inputs, 0, (size_t)(run - c->k) * inputs * sizeof(float));
   if (run != full) set_layers_batch(net, run);
   if (dn_profile_enabled()) dn_predict_profiled(net, net->input);
   else network_predict(net, net->input);
   check_finite_heads(net, c->k);
-  for (int b = 0; b < c->k; b++) decode(net, &c->images[b], b, c->letterbox, c->thresh, c->hier, c->nms, &c->out[b]);
-  if (run != full) set_layers_batch(net, full);
-}
-
-/* The batch is put back even when the pass fails (the guard unwinds past do_detect). */
-static void restore_batch(struct dn_network *h, int full) {
-  if (h->net->batch != full) set_layers_batch(h->net, full);
+  for (int b = 0; b < c->k; b++) decode(c, b);
 }
 
 int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
@@ -400,12 +389,14 @@ int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, f
     hd->scratch = grown;
     hd->scratch_len = need;
   }
-  detect_ctx ctx = {hd, images, k, letterbox, thresh, hier, nms, out};
+  detect_ctx ctx = {hd, images, k, letterbox, thresh, hier, nms, out, 0};
   int full = hd->net->batch;
   dn_set_threads(hd->threads);
   int rc = dn_guard_call(do_detect, &ctx, err, errlen);
-  restore_batch(hd, full);
-  if (rc != 0)
-    for (int b = 0; b < k; b++) { dn_free(out[b].data); out[b].data = NULL; out[b].count = 0; }
+  /* the heads and the full batch are put back here, also when the guard unwound past do_detect */
+  if (ctx.shifted) shift_heads(hd->net, -ctx.shifted);
+  set_layers_batch(hd->net, full);
+  /* a failed call's allocations, results decoded so far included, were freed by the guard */
+  if (rc != 0) memset(out, 0, (size_t)k * sizeof *out);
   return rc;
 }
