@@ -44,6 +44,8 @@
         "native/direct.c",
         "native/letterbox.c",
         "native/im2col.c",
+        "native/matmul.c",
+        "native/rand.c",
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

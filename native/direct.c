@@ -74,12 +74,12 @@ static void kernel_row(const float *restrict packed, const float *restrict col, 
 }
 
 void dn_direct_conv(const float *in, const float *packed, const float *bias, float *out, int c, int h, int w, int m,
-                    int size, int stride, int pad, int out_h, int out_w, float *workspace, dn_row_fn finish,
-                    void *ctx) {
+                    int size, int stride, int pad, int out_h, int out_w, int threads, float *workspace,
+                    dn_row_fn finish, void *ctx) {
   int k = c * size * size;
   int ld = (out_w + XW - 1) / XW * XW;
   size_t plane = (size_t)out_h * out_w;
-#pragma omp parallel
+#pragma omp parallel num_threads(threads)
   {
     int t = 0;
 #ifdef _OPENMP

@@ -31,36 +31,24 @@
 #include <omp.h>
 #endif
 #if DN_BLAS
-#include <cblas.h>
+#include <cblas.h> /* openblas_get_config */
 #endif
 
 #include "direct.h"
 #include "guard.h"
 #include "im2col.h"
+#include "matmul.h"
 #include "ops_internal.h"
 #include "winograd.h"
 
 /* Darknet's, declared only in its src/ headers. */
 void activate_array(float *x, const int n, const ACTIVATION a);
-void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, float *B, int ldb, float BETA, float *C,
-          int ldc);
 void forward_convolutional_layer(layer l, network net);
 void forward_shortcut_layer(const layer l, network net);
 void forward_maxpool_layer(const layer l, network net);
 
 /* Below this many floats a parallel region costs more than it saves. */
 #define PAR_MIN 32768
-
-/* C (m×n, row stride ldc) = A (m×k) · B (k×n, row stride ldb). */
-static void matmul(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
-#if DN_BLAS
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
-#else
-  /* Darknet's gemm accumulates into C (its own rows are split over OpenMP threads). */
-  for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
-  gemm(0, 0, m, n, k, 1, (float *)a, lda, (float *)b, ldb, 1, c, ldc);
-#endif
-}
 
 /* Darknet's forward_yolo_layer at inference: a copy of the input, then the logistic on the x, y
  * and objectness/class planes of every anchor, each plane by Darknet's activate_array, split
@@ -191,13 +179,13 @@ static void forward_conv_fast(layer l, network net) {
       float *im = net.input + ((size_t)i * l.groups + j) * l.c / l.groups * l.h * l.w;
       /* Darknet's own condition: a 1×1 kernel reads the input as is (whatever its stride). */
       if (l.size == 1) {
-        matmul(m, n, k, a, k, im, n, c, n);
+        dn_matmul(m, n, k, a, k, im, n, c, n);
         continue;
       }
       for (int y0 = 0; y0 < l.out_h; y0 += rows) {
         int y1 = y0 + rows < l.out_h ? y0 + rows : l.out_h, nn = (y1 - y0) * l.out_w;
         im2col_parallel(im, l.c / l.groups, l.h, l.w, l.size, l.stride, l.pad, l.out_w, y0, y1, net.workspace);
-        matmul(m, nn, k, a, k, net.workspace, nn, c + (size_t)y0 * l.out_w, n);
+        dn_matmul(m, nn, k, a, k, net.workspace, nn, c + (size_t)y0 * l.out_w, n);
       }
     }
   bias_activate(l.output, l.biases, l.batch, l.n, n, l.activation);
@@ -225,15 +213,19 @@ static void forward_conv_direct(layer l, network net) {
 #ifdef _OPENMP
   threads = omp_get_max_threads();
 #endif
-  /* the threads' row buffers must fit in the workspace Darknet sized for this layer */
-  if (dn_direct_workspace(k, l.out_w, threads) > l.workspace_size) {
+  /* Each thread's row buffer must fit in the workspace Darknet sized for this layer: fewer
+   * threads where they do not (the sums are the same), im2col + sgemm only where one does not. */
+  size_t one = dn_direct_workspace(k, l.out_w, 1);
+  if (one > l.workspace_size) {
     forward_conv_fast(l, net);
     return;
   }
+  if ((size_t)threads * one > l.workspace_size) threads = (int)(l.workspace_size / one);
   ACTIVATION a = l.activation;
   for (int i = 0; i < l.batch; i++)
     dn_direct_conv(net.input + (size_t)i * l.c * l.h * l.w, l.weight_updates, l.biases, l.output + (size_t)i * l.outputs,
-                   l.c, l.h, l.w, l.n, l.size, l.stride, l.pad, l.out_h, l.out_w, net.workspace, activate_row, &a);
+                   l.c, l.h, l.w, l.n, l.size, l.stride, l.pad, l.out_h, l.out_w, threads, net.workspace, activate_row,
+                   &a);
 }
 
 static int direct_fits(const layer *l) {

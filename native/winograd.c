@@ -11,15 +11,7 @@
  *   Aᵀ = [1 1 1 0; 0 1 -1 -1]. */
 #include "winograd.h"
 
-#include <string.h>
-
-#if DN_BLAS
-#include <cblas.h>
-#endif
-
-/* Darknet's, declared only in its src/ headers. */
-void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, float *B, int ldb, float BETA, float *C,
-          int ldc);
+#include "matmul.h"
 
 /* Budget for one chunk's transformed input plus products, in floats (16 MB): L3-sized. */
 #define CHUNK_FLOATS (4u << 20)
@@ -137,17 +129,8 @@ void dn_winograd_conv(const float *in, const float *u, const float *bias, float 
     int nt = (ty1 - ty0) * tiles_w;
     float *v = workspace, *prod = workspace + (size_t)16 * c * nt;
     input_transform(in, c, h, w, tiles_w, ty0, ty1, v);
-    for (int xi = 0; xi < 16; xi++) {
-      const float *a = u + (size_t)xi * m * c;
-      const float *b = v + (size_t)xi * c * nt;
-      float *p = prod + (size_t)xi * m * nt;
-#if DN_BLAS
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, nt, c, 1.0f, a, c, b, nt, 0.0f, p, nt);
-#else
-      memset(p, 0, (size_t)m * nt * sizeof(float));
-      gemm(0, 0, m, nt, c, 1, (float *)a, c, (float *)b, nt, 1, p, nt);
-#endif
-    }
+    /* the 16 products at once: tiles of all of them share the threads (matmul.c) */
+    dn_matmul_batch(16, m, nt, c, u, (size_t)m * c, c, v, (size_t)c * nt, nt, prod, (size_t)m * nt, nt);
     output_transform(prod, bias, m, h, w, tiles_w, ty0, ty1, out);
   }
 }
