@@ -112,6 +112,8 @@ export interface NativeTrainOptions {
   checkpointEvery: number;
   prefix: string;
   clearSeen: boolean;
+  /** the training thread's random stream (uint32) */
+  seed: number;
 }
 
 export interface NativeTrainProgress {

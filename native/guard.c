@@ -270,10 +270,6 @@ void dn_guard_assert(const char *expr, const char *file, int line) {
   raise_failure();
 }
 
-/* Read inline by compat/prelude.h's rand_normal/rand_uniform for each of the 62 M initial weights
- * of yolov3: a plain global (a thread-local here cost a __tls_get_addr call per weight, half of
- * a yolov3 load). Writers hold dn_parse_lock, so concurrent loads do not see each other's flag. */
-int dn_g_skip_init;
 pthread_mutex_t dn_parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- allocator hooks: checked, and tracked while guarded ---- */

@@ -27,11 +27,21 @@ int dn_guard_call(void (*fn)(void *), void *ctx, char *err, size_t errlen);
 /* Raise a failure from code running inside dn_guard_call (ops.c's own checks). */
 void dn_guard_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* While set, Darknet's random weight initialisation yields 0 (weights that are about to be
- * overwritten by a .weights file: about 1.3 s of a yolov3 load). Set and cleared only while
- * holding dn_parse_lock, which serializes network construction across threads. */
-extern int dn_g_skip_init;
+/* Darknet's random weight initialisation yields 0 on the thread whose thread pointer this holds
+ * (weights that are about to be overwritten by a .weights file: about 1.3 s of a yolov3 load);
+ * other threads (a Trainer's) draw as usual. Written under dn_parse_lock (native/rand.c). */
+extern void *volatile dn_g_skip_thread;
+#if defined(__has_builtin) && __has_builtin(__builtin_thread_pointer)
+#define DN_THREAD_ID() __builtin_thread_pointer()
+#else
+#define DN_THREAD_ID() ((void *)pthread_self())
+#endif
+static inline int dn_skip_init_here(void) { return dn_g_skip_thread == DN_THREAD_ID(); }
+/* Serializes network construction (GPU builds switch the global gpu_index for it). */
 extern pthread_mutex_t dn_parse_lock;
+/* rand()/srand() for Darknet's code: one stream per thread (native/rand.c). */
+int dn_rand(void);
+void dn_srand(unsigned seed);
 
 /* Hooks the prelude routes Darknet's calls to. */
 void dn_guard_exit(int code, const char *file, int line) __attribute__((noreturn));

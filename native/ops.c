@@ -105,10 +105,11 @@ int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_netw
   h->threads = o->threads;
   h->device = device;
   load_ctx c = {cfg, weights, o, h};
-  /* Construction is serialized: the skip-init flag is global, and so is the rand() state that
-   * make_yolo_layer reseeds. Reading weights (most of a load) runs in parallel. */
+  /* Construction is serialized (GPU builds switch the global gpu_index for it); the skip-init
+   * flag and the rand() stream make_yolo_layer reseeds are this thread's own (rand.c). Reading
+   * weights (most of a load) runs in parallel. */
   pthread_mutex_lock(&dn_parse_lock);
-  dn_g_skip_init = weights != NULL;
+  dn_g_skip_thread = weights ? DN_THREAD_ID() : NULL;
 #ifdef GPU
   /* parse_network_cfg copies the global gpu_index into the network and allocates on the current
    * device: set both for this network only, and restore them for the next. */
@@ -123,7 +124,7 @@ int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_netw
     for (int i = 0; i < h->net->n; i++)
       if (h->net->layers[i].type == YOLO) h->net->layers[i].forward = forward_yolo_cpu_in_gpu_build;
 #endif
-  dn_g_skip_init = 0;
+  dn_g_skip_thread = NULL;
   pthread_mutex_unlock(&dn_parse_lock);
   if (rc == 0 && dn_guard_call(do_weights_and_lean, &c, err, errlen) != 0) {
     dn_free_network(h);

@@ -41,7 +41,11 @@ static void do_save(void *p) {
 int dn_train(const dn_train_params *p, dn_train_fn progress, void *ctx, char *err, size_t errlen) {
   dn_network *h = NULL;
   dn_load_opts o = {.lean = 0, .fast = 0, .threads = 0, .device = -1};
+  /* Darknet draws on this thread only (rand.c); building the [yolo] layer reseeds with 0, so the
+   * seed is set again for the training draws. */
+  dn_srand(p->seed);
   if (dn_load(p->cfg, p->weights, &o, &h, err, errlen) != 0) return -1;
+  dn_srand(p->seed);
   network *net = h->net;
   if (net->layers[net->n - 1].type != YOLO && net->layers[net->n - 1].type != REGION) {
     snprintf(err, errlen, "the last layer must be [yolo] or [region] to train a detector");

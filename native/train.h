@@ -16,6 +16,7 @@ typedef struct {
   int checkpoint_every; /* 0: none */
   int clear_seen;       /* restart the iteration count of the initial weights */
   const char *prefix;   /* checkpoints: <prefix>_<iteration>.weights, <prefix>_final.weights */
+  unsigned seed;        /* this thread's random stream: initial weights, augmentation, dropout */
 } dn_train_params;
 
 typedef struct {

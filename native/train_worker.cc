@@ -41,6 +41,7 @@ class TrainWorker : public Napi::AsyncWorker {
     maxBatches_ = num("maxBatches");
     checkpointEvery_ = num("checkpointEvery");
     clearSeen_ = o.Get("clearSeen").ToBoolean().Value();
+    seed_ = o.Get("seed").ToNumber().Uint32Value();
     Napi::Value paths = o.Get("paths");
     if (!paths.IsArray()) Throw(env, "BAD_INPUT", "paths must be an array");
     Napi::Array a = paths.As<Napi::Array>();
@@ -79,7 +80,7 @@ class TrainWorker : public Napi::AsyncWorker {
     std::vector<char *> paths;
     for (auto &s : paths_) paths.push_back(s.data());
     dn_train_params p{cfg_.c_str(), hasWeights_ ? weights_.c_str() : nullptr, paths.data(), static_cast<int>(paths.size()),
-                      maxBatches_, checkpointEvery_, clearSeen_ ? 1 : 0, prefix_.c_str()};
+                      maxBatches_, checkpointEvery_, clearSeen_ ? 1 : 0, prefix_.c_str(), seed_};
     char msg[DN_GUARD_MSG + 4096];
     int rc = dn_train(&p, &TrainWorker::OnStep, this, msg, sizeof msg);
     if (rc < 0) SetError(msg);
@@ -103,6 +104,7 @@ class TrainWorker : public Napi::AsyncWorker {
   Napi::ThreadSafeFunction progress_;
   std::string cfg_, weights_, prefix_, finalPath_;
   bool hasWeights_ = false, clearSeen_ = false, stopped_ = false;
+  uint32_t seed_ = 0;
   int maxBatches_ = 0, checkpointEvery_ = 0;
   int lastIteration_ = 0;
   float lastAvgLoss_ = 0;

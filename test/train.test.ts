@@ -110,6 +110,45 @@ describe('Trainer', () => {
     expect(existsSync(r.weights)).toBe(true);
   });
 
+  it('is reproducible from its seed, and networks loaded, run and disposed on other threads meanwhile change nothing', async () => {
+    // dropout draws from the random stream on every pass, as augmentation does for every image
+    const dropCfg = join(dir, 'shapes-dropout.cfg');
+    writeFileSync(dropCfg, CFG.replace('[maxpool]\nsize=2\nstride=2\n', '[maxpool]\nsize=2\nstride=2\n[dropout]\nprobability=.2\n'));
+    const losses = async (seed: number, busy?: () => Promise<void>) => {
+      const seen: number[] = [];
+      const t = new Trainer();
+      t.on('progress', (p: TrainProgress) => seen.push(p.loss));
+      let training = true;
+      const noise = busy ? (async () => { while (training) await busy(); })() : Promise.resolve();
+      try {
+        const r = await t.train({ cfg: dropCfg, data: ds.trainList, maxBatches: 6, checkpointEvery: 0, outDir: join(dir, 'seeded'), seed });
+        expect(r.seed).toBe(seed);
+      } finally {
+        training = false;
+        await noise;
+      }
+      return seen;
+    };
+    const alone = await losses(7);
+    expect(alone).toHaveLength(6);
+    expect(await losses(7)).toEqual(alone);
+    expect(await losses(8)).not.toEqual(alone);
+    const trained = join(dir, 'seeded', 'shapes-dropout_final.weights');
+    // Loads with weights (random init skipped on their thread), loads without (random init drawn
+    // there; make_yolo_layer reseeds), detects and disposes, on the other libuv threads.
+    let loads = 0;
+    const busy = async () => {
+      await Promise.all([
+        (async () => { const d = await Detector.load({ cfg: dropCfg, weights: trained, batch: 1 }); await d.detect(ds.images[0]!.path); d.dispose(); })(),
+        (async () => { const d = await Detector.load({ cfg, weights: null, batch: 1, numerics: 'reference' }); d.dispose(); })(),
+      ]);
+      loads += 2;
+    };
+    expect(await losses(7, busy)).toEqual(alone);
+    expect(loads).toBeGreaterThan(0);
+    await expect(new Trainer().train({ cfg, data: ds.trainList, maxBatches: 1, seed: -1 })).rejects.toMatchObject({ code: 'BAD_INPUT', message: /seed/ });
+  });
+
   it('names the file and line of bad training data instead of exiting', async () => {
     const img = ds.images[1]!.path;
     const label = labelPathFor(img);

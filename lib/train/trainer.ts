@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -24,6 +25,9 @@ export interface TrainOptions {
   outDir?: string;
   /** start the iteration count at 0 even when initialWeights records images seen */
   clearSeen?: boolean;
+  /** seed of the random stream for initial weights, augmentation and dropout (a uint32; default:
+   * a random one, reported in the result). The same seed, cfg and data give the same losses. */
+  seed?: number;
   signal?: AbortSignal;
 }
 
@@ -48,6 +52,8 @@ export interface TrainResult {
   checkpoints: string[];
   /** true when stopped through the AbortSignal (the final weights are still written) */
   aborted: boolean;
+  /** the seed used (pass it back as `seed` to repeat the run) */
+  seed: number;
 }
 
 const IMAGE_EXT = /\.(jpe?g|png)$/i;
@@ -139,6 +145,8 @@ export class Trainer extends EventEmitter {
     if (!Number.isInteger(o.maxBatches) || o.maxBatches < 1) throw new DarknetError('BAD_INPUT', 'maxBatches must be a positive integer');
     const every = o.checkpointEvery ?? 100;
     if (!Number.isInteger(every) || every < 0) throw new DarknetError('BAD_INPUT', 'checkpointEvery must be a non-negative integer');
+    if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) throw new DarknetError('BAD_INPUT', 'seed must be an integer from 0 to 4294967295');
+    const seed = o.seed ?? randomInt(0x100000000);
     o.signal?.throwIfAborted();
     const cfg = parseCfg(await readText(o.cfg, 'cfg'), { file: o.cfg });
     const shape = validateCfg(cfg);
@@ -154,7 +162,7 @@ export class Trainer extends EventEmitter {
     const started = Date.now();
     let last_: TrainProgress | undefined;
     const job = native().train(
-      { cfg: resolve(o.cfg), ...(o.initialWeights ? { weights: resolve(o.initialWeights) } : {}), paths, maxBatches: o.maxBatches, checkpointEvery: every, prefix, clearSeen: o.clearSeen ?? false },
+      { cfg: resolve(o.cfg), ...(o.initialWeights ? { weights: resolve(o.initialWeights) } : {}), paths, maxBatches: o.maxBatches, checkpointEvery: every, prefix, clearSeen: o.clearSeen ?? false, seed },
       (p) => {
         last_ = { ...p, elapsed: Date.now() - started };
         if (p.checkpoint) {
@@ -175,7 +183,7 @@ export class Trainer extends EventEmitter {
       // Progress events travel through a thread-safe function whose queue may still hold the
       // last ones when the job settles: let them through so every iteration was reported.
       for (let i = 0; i < 1000 && (last_?.iteration ?? 0) < r.iterations; i++) await new Promise((ok) => setImmediate(ok));
-      return { weights: r.weights, iterations: r.iterations, avgLoss: r.avgLoss, checkpoints, aborted };
+      return { weights: r.weights, iterations: r.iterations, avgLoss: r.avgLoss, checkpoints, aborted, seed };
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
     }

@@ -22,14 +22,18 @@
 #define printf(...) dn_printf(__VA_ARGS__)
 #define fprintf(stream, ...) dn_fprintf((stream), __VA_ARGS__)
 #define perror(s) dn_perror(s)
+/* One random stream per thread (native/rand.c): a network built on one thread (make_yolo_layer
+ * calls srand(0)) must not reset a Trainer's stream on another. */
+#define rand() dn_rand()
+#define srand(seed) dn_srand(seed)
 
-/* Weight initialisation draws (convolutional/connected/local layers) yield 0 while a load with
- * weights is in progress. Inline, so the per-weight cost is one load and a branch. utils.c
+/* Weight initialisation draws (convolutional/connected/local layers) yield 0 on the thread that
+ * is loading a network with weights. Inline, so the per-weight cost is one load and a branch. utils.c
  * itself defines the real generators (compat/utils_tu.c renames them there). Darknet's later
  * `float rand_normal();` declarations redeclare these static functions, which C allows. */
-static inline float dn_rand_normal_inline(void) { return dn_g_skip_init ? 0.f : dn_rand_normal_real(); }
+static inline float dn_rand_normal_inline(void) { return dn_skip_init_here() ? 0.f : dn_rand_normal_real(); }
 static inline float dn_rand_uniform_inline(float min, float max) {
-  return dn_g_skip_init ? 0.f : dn_rand_uniform_real(min, max);
+  return dn_skip_init_here() ? 0.f : dn_rand_uniform_real(min, max);
 }
 #define rand_normal dn_rand_normal_inline
 #define rand_uniform dn_rand_uniform_inline
