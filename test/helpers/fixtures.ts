@@ -18,6 +18,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CACHE = join(ROOT, 'test', '.cache');
 export const DARKNET_SHARE = '/usr/share/darknet';
 export const SAMPLE_IMAGES = ['dog', 'eagle', 'giraffe', 'horses', 'person'] as const;
+export type SampleImage = (typeof SAMPLE_IMAGES)[number];
 
 export interface ModelFixture {
   name: string;

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HARNESS, rawPath } from './fixtures.js';
+import { runOk } from './proc.js';
 
 export interface RefDetection {
   cx: number; cy: number; w: number; h: number; objectness: number; probs: number[];
@@ -17,12 +17,10 @@ export interface RefImage {
 }
 
 /** Runs Debian's libdarknet.so (through test/reference/harness.c) on the sample images. */
-export function runReference(cfg: string, weights: string, images: readonly string[], thresh: number, hier = 0.5, nms = 0.45): RefImage[] {
+export async function runReference(cfg: string, weights: string, images: readonly string[], thresh: number, hier = 0.5, nms = 0.45): Promise<RefImage[]> {
   const dir = mkdtempSync(join(tmpdir(), 'dn-ref-'));
   try {
-    const out = execFileSync(HARNESS, [cfg, weights, dir, String(thresh), String(hier), String(nms), ...images.map(rawPath)], {
-      encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const out = await runOk(HARNESS, [cfg, weights, dir, String(thresh), String(hier), String(nms), ...images.map(rawPath)]);
     const lines = out.split('\n');
     const result: RefImage[] = [];
     for (let i = 0; i < lines.length; i++) {
@@ -36,7 +34,7 @@ export function runReference(cfg: string, weights: string, images: readonly stri
         if (probs.some((p) => p > thresh)) detections.push({ cx: v[0]!, cy: v[1]!, w: v[2]!, h: v[3]!, objectness: v[4]!, probs });
       }
       const outputs = new Map<number, Float32Array>();
-      for (const f of execFileSync('ls', [dir], { encoding: 'utf8' }).split('\n')) {
+      for (const f of readdirSync(dir)) {
         const fm = /^(\d+)\.layer(\d+)\.f32$/.exec(f);
         if (fm && Number(fm[1]) === idx) {
           const b = readFileSync(join(dir, f));

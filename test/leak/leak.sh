@@ -2,7 +2,7 @@
 # Runs test/leak/run.mjs under valgrind memcheck and fails if any "definitely lost" block was
 # allocated through the addon (darknet.node: the bridge, the guard, Darknet itself). Node's own
 # allocations are not our business here. Blocks of 1 MB and more are mmap'd by the guard and
-# invisible to valgrind: test/runtime.test.ts and test/soak.test.ts watch those through RSS.
+# invisible to valgrind: test/native/runtime.test.ts and test/system/soak.test.ts watch those through RSS.
 # Needs valgrind (apt-get install valgrind); about 10 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -4,10 +4,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Detector } from '../lib/detector.js';
-import type { Detection } from '../lib/detections.js';
-import { capabilities } from '../lib/index.js';
-import { ensureModel, readRaw } from './helpers/fixtures.js';
+import { Detector } from '../../lib/detector.js';
+import type { Detection } from '../../lib/detections.js';
+import { capabilities } from '../../lib/index.js';
+import { ensureModel, readRaw } from '../helpers/fixtures.js';
 
 const caps = capabilities();
 const reason = !caps.cuda ? 'skipped: this build has no CUDA (DARKNET_GPU=ON)' : caps.devices.length === 0 ? 'skipped: no CUDA device visible' : caps.devices[0]!.name;

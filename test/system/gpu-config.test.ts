@@ -2,34 +2,42 @@
  * The CUDA configuration path, exercised on any machine: CMake's DARKNET_GPU / DARKNET_CUDNN
  * logic (cmake/gpu.cmake) and what a CPU build says when a GPU is asked for.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { Detector } from '../lib/detector.js';
-import { capabilities } from '../lib/index.js';
-import { ensureModel, ROOT } from './helpers/fixtures.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Detector } from '../../lib/detector.js';
+import { capabilities } from '../../lib/index.js';
+import { ensureModel, ROOT } from '../helpers/fixtures.js';
+import { run } from '../helpers/proc.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function configure(...defs: string[]): { status: number | null; out: string } {
+async function configure(...defs: string[]): Promise<{ status: number | null; out: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'dn-cmake-'));
   dirs.push(dir);
-  const r = spawnSync('cmake', ['-S', ROOT, '-B', dir, ...defs.map((d) => `-D${d}`)], { encoding: 'utf8' });
+  const r = await run('cmake', ['-S', ROOT, '-B', dir, ...defs.map((d) => `-D${d}`)]);
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
+// Each configure is a separate CMake run, mostly waiting on compiler probes: all at once.
+const CASES = { off: ['DARKNET_GPU=OFF'], auto: ['DARKNET_GPU=auto'], on: ['DARKNET_GPU=ON'], cudnnOnly: ['DARKNET_GPU=OFF', 'DARKNET_CUDNN=ON'], bad: ['DARKNET_GPU=maybe'] };
+let ran: Record<keyof typeof CASES, { status: number | null; out: string }>;
+beforeAll(async () => {
+  const entries = await Promise.all(Object.entries(CASES).map(async ([k, defs]) => [k, await configure(...defs)] as const));
+  ran = Object.fromEntries(entries) as typeof ran;
+});
+
 describe('cmake/gpu.cmake', () => {
   it('DARKNET_GPU=OFF configures a CPU build without probing for CUDA', () => {
-    const r = configure('DARKNET_GPU=OFF');
+    const r = ran.off;
     expect(r.status).toBe(0);
     expect(r.out).not.toMatch(/Looking for a CUDA compiler/);
   });
 
   it('DARKNET_GPU=auto builds for the CPU with a one-line notice when no full toolkit is found, else targets up to sm_90', () => {
-    const r = configure('DARKNET_GPU=auto');
+    const r = ran.auto;
     expect(r.status).toBe(0);
     const cuda = /darknet-node: CUDA [\d.]+, architectures ([\d;]+)/.exec(r.out);
     if (cuda) expect(cuda[1]!.split(';')).toContain('90');
@@ -37,16 +45,16 @@ describe('cmake/gpu.cmake', () => {
   });
 
   it('DARKNET_GPU=ON fails with a clear message when the toolkit is missing (or configures CUDA when present)', () => {
-    const r = configure('DARKNET_GPU=ON');
+    const r = ran.on;
     if (r.status === 0) expect(r.out).toMatch(/darknet-node: CUDA [\d.]+, architectures/);
     else expect(r.out).toMatch(/DARKNET_GPU=ON but no CUDA toolkit with nvcc, cuBLAS and cuRAND was found/);
   });
 
   it('rejects DARKNET_CUDNN=ON without CUDA, and values other than auto/ON/OFF', () => {
-    const a = configure('DARKNET_GPU=OFF', 'DARKNET_CUDNN=ON');
+    const a = ran.cudnnOnly;
     expect(a.status).not.toBe(0);
     expect(a.out).toMatch(/DARKNET_CUDNN=ON needs a CUDA build/);
-    const b = configure('DARKNET_GPU=maybe');
+    const b = ran.bad;
     expect(b.status).not.toBe(0);
     expect(b.out).toMatch(/DARKNET_GPU must be auto, ON or OFF/);
   });

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Detector } from '../lib/detector.js';
-import { ROOT } from './helpers/fixtures.js';
+import { Detector } from '../../lib/detector.js';
+import { ROOT } from '../helpers/fixtures.js';
 
 const MODEL = join(ROOT, 'models', 'shapes');
 const SAMPLE = join(MODEL, 'sample.png');

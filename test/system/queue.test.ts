@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Detector } from '../lib/detector.js';
-import { createDetectQueue, enqueueDetections, type DetectJobResult } from '../lib/queue/index.js';
-import { CACHE, ROOT } from './helpers/fixtures.js';
+import { Detector } from '../../lib/detector.js';
+import { createDetectQueue, enqueueDetections, type DetectJobResult } from '../../lib/queue/index.js';
+import { CACHE, ROOT } from '../helpers/fixtures.js';
 
 const REDIS = '/usr/bin/redis-server';
 const MODEL = { cfg: join(ROOT, 'models', 'shapes', 'shapes.cfg'), weights: join(ROOT, 'models', 'shapes', 'shapes.weights'), names: join(ROOT, 'models', 'shapes', 'shapes.names') };

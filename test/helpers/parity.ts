@@ -2,16 +2,15 @@
  * Parity with the reference: Debian's libdarknet.so (same upstream commit) runs
  * `darknet detector test`'s pipeline through test/reference/harness.c on the same cfg, weights
  * and pixels; the addon in reference numerics (Darknet's own kernels) must match its raw YOLO
- * outputs and its boxes/probabilities after NMS within 1e-4. Fast numerics: test/fast.test.ts.
+ * outputs and its boxes/probabilities after NMS within 1e-4.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Detector } from '../lib/detector.js';
-import type { Detection } from '../lib/detections.js';
-import { ensureModel, pngPath, readRaw, type ModelName } from './helpers/fixtures.js';
-import { runReference, type RefImage } from './helpers/reference.js';
+import { Detector } from '../../lib/detector.js';
+import type { Detection } from '../../lib/detections.js';
+import { ensureModel, pngPath, readRaw, type ModelName, type SampleImage } from './fixtures.js';
+import { runReference, type RefImage } from './reference.js';
 
-const IMAGES = ['dog', 'eagle', 'giraffe', 'horses'] as const;
-const TOL = 1e-4;
+export const TOL = 1e-4;
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -43,22 +42,21 @@ function compareDetections(ref: RefImage, got: Detection[]): { worst: number } {
   return { worst };
 }
 
-describe.each([
-  ['yolov3', 0.3],
-  ['tiny', 0.5],
-] as Array<[ModelName, number]>)('%s at 416 matches libdarknet.so', (name, thresh) => {
+/** The addon in reference numerics against libdarknet.so on `images`. */
+export function parityWithLibdarknet(name: ModelName, thresh: number, images: readonly SampleImage[]): void {
+describe(`${name} at 416 matches libdarknet.so`, () => {
   let det: Detector;
   let ref: RefImage[];
   let fx: Awaited<ReturnType<typeof ensureModel>>;
 
   beforeAll(async () => {
     fx = await ensureModel(name);
-    ref = runReference(fx.cfg, fx.weights, IMAGES, thresh);
+    ref = await runReference(fx.cfg, fx.weights, images, thresh);
     det = await Detector.load({ cfg: fx.cfg, weights: fx.weights, numerics: 'reference' });
   });
   afterAll(() => det?.dispose());
 
-  it.each(IMAGES.map((img, i) => [img, i] as const))('%s: raw YOLO outputs and boxes after NMS within 1e-4', async (img, i) => {
+  it.each(images.map((img, i) => [img, i] as const))('%s: raw YOLO outputs and boxes after NMS within 1e-4', async (img, i) => {
     const r = ref[i]!;
     const dets = await det.detect(readRaw(img), { thresh });
     expect(r.detections.length).toBeGreaterThan(0); // thresholds low enough to compare something
@@ -77,3 +75,4 @@ describe.each([
     expect(fromPng).toEqual(fromRaw);
   });
 });
+}

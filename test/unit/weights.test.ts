@@ -1,10 +1,10 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCfg, setOption, validateCfg } from '../lib/cfg/index.js';
-import { expectedWeightsBytes, parseWeightsHeader, readWeightsHeader } from '../lib/weights.js';
-import { writeRandomWeights } from '../lib/random-weights.js';
-import { CACHE, DARKNET_SHARE } from './helpers/fixtures.js';
+import { parseCfg, setOption, validateCfg } from '../../lib/cfg/index.js';
+import { expectedWeightsBytes, parseWeightsHeader, readWeightsHeader } from '../../lib/weights.js';
+import { writeRandomWeights } from '../../lib/random-weights.js';
+import { CACHE, DARKNET_SHARE } from '../helpers/fixtures.js';
 
 const header = (major: number, minor: number, revision: number, seen: bigint, wide: boolean) => {
   const b = new Uint8Array(wide ? 20 : 16);

@@ -3,7 +3,7 @@
  * next to it (COCOeval: 101 recall points, monotone precision envelope, searchsorted 'left').
  */
 import { describe, expect, it } from 'vitest';
-import { cocoEvaluate, darknetMap, type GroundTruth, type Prediction } from '../lib/eval/index.js';
+import { cocoEvaluate, darknetMap, type GroundTruth, type Prediction } from '../../lib/eval/index.js';
 
 /** COCOeval divides by tp + fp + ε, so a perfect score is 1 − 2.2e-16: compare to 12 digits. */
 function near(actual: object, expected: Record<string, number>) {
@@ -113,7 +113,7 @@ describe('Darknet-style mAP@0.5 (all-point interpolation)', () => {
   });
 });
 
-import { fromCocoAnnotations, fromCocoResults, fromDarknetLabels } from '../lib/eval/index.js';
+import { fromCocoAnnotations, fromCocoResults, fromDarknetLabels } from '../../lib/eval/index.js';
 
 describe('formats', () => {
   it('reads COCO annotations with crowd flags and unannotated images, and results files', () => {

@@ -5,11 +5,11 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Detector } from '../lib/detector.js';
-import type { Detection } from '../lib/detections.js';
-import { DarknetError } from '../lib/errors.js';
-import { native } from '../lib/native.js';
-import { CACHE, DARKNET_SHARE, ensureModel, pngPath, readRaw } from './helpers/fixtures.js';
+import { Detector } from '../../lib/detector.js';
+import type { Detection } from '../../lib/detections.js';
+import { DarknetError } from '../../lib/errors.js';
+import { native } from '../../lib/native.js';
+import { CACHE, DARKNET_SHARE, ensureModel, pngPath, readRaw } from '../helpers/fixtures.js';
 
 const BAD = join(CACHE, 'bad');
 const write = (name: string, data: string | Uint8Array) => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DarknetError } from '../lib/errors.js';
-import { getOption, parseCfg, serializeCfg, setOption, validateCfg, type Cfg } from '../lib/cfg/index.js';
-import { DARKNET_SHARE } from './helpers/fixtures.js';
+import { DarknetError } from '../../lib/errors.js';
+import { getOption, parseCfg, serializeCfg, setOption, validateCfg, type Cfg } from '../../lib/cfg/index.js';
+import { DARKNET_SHARE } from '../helpers/fixtures.js';
 
 const load = (name: string, size = 416): Cfg => {
   const cfg = parseCfg(readFileSync(join(DARKNET_SHARE, 'cfg', `${name}.cfg`), 'utf8'), { file: `${name}.cfg` });

@@ -2,9 +2,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { fromDarknetLabels } from '../lib/eval/index.js';
-import { generateSyntheticDataset, kmeansAnchors, SHAPES } from '../lib/train/index.js';
-import { CACHE } from './helpers/fixtures.js';
+import { fromDarknetLabels } from '../../lib/eval/index.js';
+import { generateSyntheticDataset, kmeansAnchors, SHAPES } from '../../lib/train/index.js';
+import { CACHE } from '../helpers/fixtures.js';
 
 describe('synthetic shapes dataset', () => {
   it('is deterministic for a seed, in Darknet layout, with labels that match the pixels', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kmeansAnchors } from '../lib/train/anchors.js';
+import { kmeansAnchors } from '../../lib/train/anchors.js';
 
 describe('kmeansAnchors (1 − IoU k-means)', () => {
   it('recovers three well-separated box sizes exactly, sorted by area', () => {

@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Detector } from '../lib/detector.js';
-import { cocoEvaluate, fromDarknetLabels, type Prediction } from '../lib/eval/index.js';
-import { generateSyntheticDataset } from '../lib/train/index.js';
-import { CACHE, ROOT } from './helpers/fixtures.js';
+import { Detector } from '../../lib/detector.js';
+import { cocoEvaluate, fromDarknetLabels, type Prediction } from '../../lib/eval/index.js';
+import { generateSyntheticDataset } from '../../lib/train/index.js';
+import { CACHE, ROOT } from '../helpers/fixtures.js';
 
 const M = join(ROOT, 'models', 'shapes');
 const model = { cfg: join(M, 'shapes.cfg'), weights: join(M, 'shapes.weights'), names: join(M, 'shapes.names') };

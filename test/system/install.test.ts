@@ -6,20 +6,27 @@
  *      where it does not (`--ignore-scripts`, or npm ≥ 11 configured to block dependency scripts)
  *      the first load fails with NATIVE_MISSING naming the way out, and `npx darknet-node build`
  *      builds from source, after which it works.
- * Slow (two native builds): DARKNET_SKIP_INSTALL_TEST=1 skips it locally.
+ * Slow (three native builds; the second source build hits ccache where it is installed):
+ * DARKNET_SKIP_INSTALL_TEST=1 skips it locally.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './helpers/fixtures.js';
+import { ROOT } from '../helpers/fixtures.js';
+import { run, runOk } from '../helpers/proc.js';
 
 const skip = process.env.DARKNET_SKIP_INSTALL_TEST === '1';
 const NPM = 'npm';
 const work = mkdtempSync(join(tmpdir(), 'darknet-node-install-'));
 const darknetSrc = execFileSync(process.execPath, [join(ROOT, 'scripts', 'darknet-source.mjs')], { cwd: ROOT, encoding: 'utf8' }).trim();
-const env = { ...process.env, DARKNET_SRC: darknetSrc, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+// The two source builds compile the same files with the same flags in two project folders: with
+// ccache (where installed) and the folders' common parent as its base, the second is a cache hit.
+const ccache = spawnSync('ccache', ['--version']).status === 0
+  ? { CMAKE_C_COMPILER_LAUNCHER: 'ccache', CMAKE_CXX_COMPILER_LAUNCHER: 'ccache', CCACHE_DIR: join(work, 'ccache'), CCACHE_BASEDIR: work, CCACHE_NOHASHDIR: '1' }
+  : {};
+const env = { ...process.env, ...ccache, DARKNET_SRC: darknetSrc, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
 
 // Detect on the bundled sample through the installed package, by its name.
 const ESM_CHECK = `
@@ -39,17 +46,17 @@ Detector.load({ cfg: m('shapes.cfg'), weights: m('shapes.weights'), names: m('sh
   .then(async (d) => { const n = (await d.detect(m('sample.png'))).length; d.dispose(); console.log(JSON.stringify({ count: n })); });
 `;
 
-function project(name: string, tarball: string, npmArgs: string[] = []): string {
+async function project(name: string, tarball: string, npmArgs: string[] = []): Promise<string> {
   const dir = join(work, name);
-  execFileSync('mkdir', ['-p', dir]);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, type: 'module' }));
   writeFileSync(join(dir, 'check.mjs'), ESM_CHECK);
   writeFileSync(join(dir, 'check.cjs'), CJS_CHECK);
-  execFileSync(NPM, ['install', '--prefer-offline', ...npmArgs, tarball], { cwd: dir, env, stdio: 'pipe', timeout: 600_000 });
+  await runOk(NPM, ['install', '--prefer-offline', ...npmArgs, tarball], { cwd: dir, env, timeout: 600_000 });
   return dir;
 }
 
-const check = (dir: string, file: string) => spawnSync(process.execPath, [file], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+const check = (dir: string, file: string) => run(process.execPath, [file], { cwd: dir, env, timeout: 120_000 });
 
 describe.skipIf(skip)('install from the packed tarball', () => {
   let withPrebuild: string;
@@ -58,10 +65,10 @@ describe.skipIf(skip)('install from the packed tarball', () => {
 
   beforeAll(async () => {
     // the tarball with the prebuild (built in a packed copy, so build/ here is untouched)
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'prebuild.mjs'), '--out', join(work, 'pre'), '--tarball', join(work, 'with')], { cwd: ROOT, env, stdio: 'pipe', timeout: 900_000 });
+    await runOk(process.execPath, [join(ROOT, 'scripts', 'prebuild.mjs'), '--out', join(work, 'pre'), '--tarball', join(work, 'with')], { cwd: ROOT, env, timeout: 900_000 });
     withPrebuild = join(work, 'with', readdirSync(join(work, 'with'))[0]!);
     // and the plain tarball (no prebuilds/)
-    const packed = execFileSync(NPM, ['pack', '--pack-destination', work, '--json'], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const packed = await runOk(NPM, ['pack', '--pack-destination', work, '--json'], { cwd: ROOT, env });
     plain = join(work, JSON.parse(packed)[0].filename as string);
     const listing = execFileSync('tar', ['tzf', plain], { encoding: 'utf8' });
     if (listing.includes('package/prebuilds/')) {
@@ -71,7 +78,7 @@ describe.skipIf(skip)('install from the packed tarball', () => {
       execFileSync('tar', ['czf', plain, '-C', work, 'package']);
       rmSync(join(work, 'package'), { recursive: true, force: true });
     }
-    const { Detector } = await import('../lib/detector.js');
+    const { Detector } = await import('../../lib/detector.js');
     const m = (f: string) => join(ROOT, 'models', 'shapes', f);
     const d = await Detector.load({ cfg: m('shapes.cfg'), weights: m('shapes.weights'), names: m('shapes.names') });
     expected = (await d.detect(m('sample.png'))).length;
@@ -90,38 +97,38 @@ describe.skipIf(skip)('install from the packed tarball', () => {
     expect(execFileSync('tar', ['tzf', withPrebuild], { encoding: 'utf8' })).toMatch(/package\/prebuilds\/.*\.node/);
   });
 
-  it('with prebuilds: works right after npm install, ESM and CommonJS, nothing compiled', () => {
-    const dir = project('with-prebuild', withPrebuild);
+  it('with prebuilds: works right after npm install, ESM and CommonJS, nothing compiled', async () => {
+    const dir = await project('with-prebuild', withPrebuild);
     expect(existsSync(join(dir, 'node_modules', 'darknet-node', 'build'))).toBe(false);
-    const esm = check(dir, 'check.mjs');
+    const esm = await check(dir, 'check.mjs');
     expect(esm.stderr).toBe('');
     const out = JSON.parse(esm.stdout);
     expect(out.count).toBe(expected);
     expect(out.blas).toMatch(/OpenBLAS/);
-    expect(JSON.parse(check(dir, 'check.cjs').stdout).count).toBe(expected);
+    expect(JSON.parse((await check(dir, 'check.cjs')).stdout).count).toBe(expected);
   }, 600_000);
 
-  it('without prebuilds, install scripts allowed: npm install builds from source', () => {
-    const dir = project('source-on-install', plain);
+  it('without prebuilds, install scripts allowed: npm install builds from source', async () => {
+    const dir = await project('source-on-install', plain);
     expect(existsSync(join(dir, 'node_modules', 'darknet-node', 'build', 'Release', 'darknet.node'))).toBe(true);
-    const esm = check(dir, 'check.mjs');
+    const esm = await check(dir, 'check.mjs');
     expect(esm.status, esm.stderr).toBe(0);
     expect(JSON.parse(esm.stdout).count).toBe(expected);
   }, 1_200_000);
 
-  it('without prebuilds, scripts not run: NATIVE_MISSING names `npx darknet-node build`, which builds from source', () => {
-    const dir = project('source-by-command', plain, ['--ignore-scripts']);
+  it('without prebuilds, scripts not run: NATIVE_MISSING names `npx darknet-node build`, which builds from source', async () => {
+    const dir = await project('source-by-command', plain, ['--ignore-scripts']);
     expect(existsSync(join(dir, 'node_modules', 'darknet-node', 'build'))).toBe(false);
-    const first = check(dir, 'check.mjs');
+    const first = await check(dir, 'check.mjs');
     expect(first.status).not.toBe(0);
     expect(first.stderr).toMatch(/NATIVE_MISSING/);
     expect(first.stderr).toMatch(/npx darknet-node build/);
-    const build = spawnSync(join(dir, 'node_modules', '.bin', 'darknet-node'), ['build'], { cwd: dir, env, encoding: 'utf8', timeout: 900_000 });
+    const build = await run(join(dir, 'node_modules', '.bin', 'darknet-node'), ['build'], { cwd: dir, env, timeout: 900_000 });
     expect(build.status, build.stderr).toBe(0);
     expect(build.stdout).toMatch(/built .*darknet\.node/);
-    const esm = check(dir, 'check.mjs');
+    const esm = await check(dir, 'check.mjs');
     expect(esm.status, esm.stderr).toBe(0);
     expect(JSON.parse(esm.stdout).count).toBe(expected);
-    expect(JSON.parse(check(dir, 'check.cjs').stdout).count).toBe(expected);
+    expect(JSON.parse((await check(dir, 'check.cjs')).stdout).count).toBe(expected);
   }, 1_200_000);
 });

@@ -2,17 +2,18 @@
  * The darknet-node command line, run as users run it (node dist/cli/main.js): info, detect with
  * an annotated PNG checked by decoding it, train and eval on a synthetic dataset, exit codes.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classColor } from '../lib/cli/annotate.js';
-import { generateSyntheticDataset } from '../lib/train/index.js';
-import { CACHE, ensureModel, pngPath, ROOT } from './helpers/fixtures.js';
+import { classColor } from '../../lib/cli/annotate.js';
+import { generateSyntheticDataset } from '../../lib/train/index.js';
+import { CACHE, ensureModel, pngPath, ROOT } from '../helpers/fixtures.js';
+import { run as runProcess } from '../helpers/proc.js';
+import { CFG } from '../helpers/train-cfg.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
+const run = (...args: string[]) => runProcess(process.execPath, [CLI, ...args], { timeout: 300_000 });
 
 let tiny: Awaited<ReturnType<typeof ensureModel>>;
 beforeAll(async () => {
@@ -22,21 +23,21 @@ beforeAll(async () => {
 describe('darknet-node CLI', () => {
   it('info prints the layer table with BFLOPs and the YOLO heads', async () => {
     const y = await ensureModel('yolov3');
-    const r = run('info', y.cfg);
+    const r = await run('info', y.cfg);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/total 65\.86 BFLOPs, 10647 candidate boxes/);
     expect(r.stdout).toMatch(/82: yolo 13x13 stride 32, 80 classes, anchors 116,90 {2}156,198 {2}373,326/);
-    expect(run('info', y.cfg, '--size', '608').stdout).toMatch(/yolo 19x19/);
+    expect((await run('info', y.cfg, '--size', '608')).stdout).toMatch(/yolo 19x19/);
   });
 
   it('detect --json prints the detections; --out writes an annotated PNG with the boxes drawn', async () => {
-    const json = run('detect', pngPath('dog'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--thresh', '0.7', '--json');
+    const json = await run('detect', pngPath('dog'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--thresh', '0.7', '--json');
     expect(json.status).toBe(0);
     const dets = JSON.parse(json.stdout)[pngPath('dog')] as Array<{ classId: number; box: { x: number; y: number; width: number; height: number } }>;
     expect(dets.length).toBeGreaterThan(0);
     const out = join(CACHE, 'annotated-dog.png');
     rmSync(out, { force: true });
-    const r = run('detect', pngPath('dog'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--thresh', '0.7', '--out', out);
+    const r = await run('detect', pngPath('dog'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--thresh', '0.7', '--out', out);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/detection\(s\) in \d+ ms/);
     const { data, info } = await sharp(readFileSync(out)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -64,13 +65,13 @@ describe('darknet-node CLI', () => {
     rmSync(dir, { recursive: true, force: true });
     const ds = await generateSyntheticDataset({ dir: join(dir, 'data'), seed: 8, train: 16, val: 6, width: 64, height: 64, minSize: 10, maxSize: 28, maxShapes: 2 });
     const cfg = join(dir, 'tiny-shapes.cfg');
-    writeFileSync(cfg, readFileSync(join(ROOT, 'test', 'train.test.ts'), 'utf8').split('const CFG = `')[1]!.split('`;')[0]!);
-    const t = run('train', '--cfg', cfg, '--data', ds.dataFile, '--max-batches', '3', '--out', join(dir, 'w'));
+    writeFileSync(cfg, CFG);
+    const t = await run('train', '--cfg', cfg, '--data', ds.dataFile, '--max-batches', '3', '--out', join(dir, 'w'));
     expect(t.status).toBe(0);
     expect(t.stderr).toMatch(/3: loss [\d.]+, avg [\d.]+, rate/);
     expect(t.stdout).toMatch(/done after 3 iterations, avg loss [\d.]+: .*tiny-shapes_final\.weights/);
     const results = join(dir, 'results.json');
-    const e = run('eval', '--cfg', cfg, '--weights', join(dir, 'w', 'tiny-shapes_final.weights'), '--data', ds.dataFile, '--out', results);
+    const e = await run('eval', '--cfg', cfg, '--weights', join(dir, 'w', 'tiny-shapes_final.weights'), '--data', ds.dataFile, '--out', results);
     expect(e.status).toBe(0);
     expect(e.stdout).toMatch(/Average Precision {2}\(AP\) @\[ IoU=0\.50:0\.95 \| area= {3}all \| maxDets=100 \] = [\d.]+/);
     expect(e.stdout).toMatch(/Darknet-style mAP@0\.50 \(all-point\) = [\d.]+/);
@@ -81,30 +82,30 @@ describe('darknet-node CLI', () => {
     }
   });
 
-  it('exit codes: 2 for usage errors, 1 for failures with one readable line (a stack only with --verbose)', () => {
-    expect(run().status).toBe(2);
-    expect(run('frobnicate').status).toBe(2);
-    expect(run('detect', '--cfg', tiny.cfg).status).toBe(2); // --cfg without --weights
-    expect(run('detect', 'x.png', '--cfg', tiny.cfg, '--bogus').status).toBe(2);
-    const f = run('detect', join(CACHE, 'none.png'), '--cfg', tiny.cfg, '--weights', tiny.weights);
+  it('exit codes: 2 for usage errors, 1 for failures with one readable line (a stack only with --verbose)', async () => {
+    expect((await run()).status).toBe(2);
+    expect((await run('frobnicate')).status).toBe(2);
+    expect((await run('detect', '--cfg', tiny.cfg)).status).toBe(2); // --cfg without --weights
+    expect((await run('detect', 'x.png', '--cfg', tiny.cfg, '--bogus')).status).toBe(2);
+    const f = await run('detect', join(CACHE, 'none.png'), '--cfg', tiny.cfg, '--weights', tiny.weights);
     expect(f.status).toBe(1);
     expect(f.stderr.trim().split('\n')).toHaveLength(1);
     expect(f.stderr).toMatch(/\[ENOENT\] .*none\.png: image file not found/);
-    const v = run('detect', join(CACHE, 'none.png'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--verbose');
+    const v = await run('detect', join(CACHE, 'none.png'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--verbose');
     expect(v.stderr).toMatch(/\n\s+at /);
-    expect(run('detect', '--help').status).toBe(0);
+    expect((await run('detect', '--help')).status).toBe(0);
   });
 
-  it('bench times the network and detect(); build --help explains when a source build is needed', () => {
-    const b = run('bench', '--runs', '2');
+  it('bench times the network and detect(); build --help explains when a source build is needed', async () => {
+    const b = await run('bench', '--runs', '2');
     expect(b.status, b.stderr).toBe(0);
     expect(b.stdout).toMatch(/fast numerics, \d+ threads, median of 2/);
     expect(b.stdout).toMatch(/network\s+\d+\.\d ms/);
     expect(b.stdout).toMatch(/detect\(\)\s+\d+\.\d ms end-to-end .*images\/s/);
-    const r = run('bench', '--runs', '1', '--numerics', 'reference', '--threads', '1');
+    const r = await run('bench', '--runs', '1', '--numerics', 'reference', '--threads', '1');
     expect(r.stdout).toMatch(/reference numerics, 1 threads/);
-    expect(run('bench', '--numerics', 'quick').status).toBe(2);
-    const h = run('build', '--help');
+    expect((await run('bench', '--numerics', 'quick')).status).toBe(2);
+    const h = await run('build', '--help');
     expect(h.status).toBe(0);
     expect(h.stdout).toMatch(/npm ≥ 11 blocks dependency scripts/);
   });

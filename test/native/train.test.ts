@@ -5,63 +5,10 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Detector } from '../lib/detector.js';
-import { generateSyntheticDataset, labelPathFor, Trainer, type SyntheticDataset, type TrainProgress } from '../lib/train/index.js';
-import { CACHE } from './helpers/fixtures.js';
-
-const CFG = `[net]
-batch=8
-subdivisions=1
-width=64
-height=64
-channels=3
-momentum=0.9
-decay=0.0005
-learning_rate=0.001
-burn_in=0
-max_batches=100
-policy=steps
-steps=80
-scales=.1
-hue=.1
-saturation=1.5
-exposure=1.5
-[convolutional]
-batch_normalize=1
-filters=8
-size=3
-stride=1
-pad=1
-activation=leaky
-[maxpool]
-size=2
-stride=2
-[convolutional]
-batch_normalize=1
-filters=16
-size=3
-stride=1
-pad=1
-activation=leaky
-[maxpool]
-size=2
-stride=2
-[convolutional]
-filters=30
-size=1
-stride=1
-pad=1
-activation=linear
-[yolo]
-mask=0,1,2
-anchors=10,10,20,20,30,30
-classes=5
-num=3
-jitter=.2
-ignore_thresh=.5
-truth_thresh=1
-random=0
-`;
+import { Detector } from '../../lib/detector.js';
+import { generateSyntheticDataset, labelPathFor, Trainer, type SyntheticDataset, type TrainProgress } from '../../lib/train/index.js';
+import { CACHE } from '../helpers/fixtures.js';
+import { CFG } from '../helpers/train-cfg.js';
 
 const dir = join(CACHE, 'train');
 const cfg = join(dir, 'shapes-tiny.cfg');

@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Detector } from '../lib/detector.js';
-import type { Detection } from '../lib/detections.js';
-import { DarknetError } from '../lib/errors.js';
-import { buildCorpus, runCase, type CorpusCase } from './corpus/cases.js';
-import { CACHE, DARKNET_SHARE, ensureModel, pngPath, readRaw } from './helpers/fixtures.js';
+import { Detector } from '../../lib/detector.js';
+import type { Detection } from '../../lib/detections.js';
+import { DarknetError } from '../../lib/errors.js';
+import { buildCorpus, runCase, type CorpusCase } from '../corpus/cases.js';
+import { CACHE, DARKNET_SHARE, ensureModel, pngPath, readRaw } from '../helpers/fixtures.js';
 
 let det: Detector;
 let baseline: Detection[];

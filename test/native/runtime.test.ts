@@ -1,0 +1,117 @@
+/**
+ * The addon in a host process: work off the event loop, serialized calls on one network,
+ * worker_threads, dispose while busy, finalizers, a clean exit with work in flight, and the
+ * native layer table agreeing with the TypeScript shape model.
+ */
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Detector } from '../../lib/detector.js';
+import { capabilities } from '../../lib/index.js';
+import { CACHE, ensureModel, pngPath, readRaw, ROOT, type ModelFixture } from '../helpers/fixtures.js';
+import { expectShapeModelMatches } from '../helpers/native-model.js';
+import { runOk } from '../helpers/proc.js';
+
+let tiny: ModelFixture;
+beforeAll(async () => {
+  tiny = await ensureModel('tiny');
+});
+
+describe('event loop and concurrency', () => {
+  it('8 concurrent detect() calls on one detector equal sequential calls', async () => {
+    const d = await Detector.load({ cfg: tiny.cfg, weights: tiny.weights });
+    try {
+      const images = ['dog', 'eagle', 'giraffe', 'horses', 'person', 'dog', 'eagle', 'giraffe'].map(readRaw);
+      const sequential = [];
+      for (const im of images) sequential.push(await d.detect(im, { thresh: 0.3 }));
+      const concurrent = await Promise.all(images.map((im) => d.detect(im, { thresh: 0.3 })));
+      expect(concurrent).toEqual(sequential);
+      expect(sequential.some((r) => r.length > 0)).toBe(true);
+      // and different images really give different answers
+      expect(sequential[0]).not.toEqual(sequential[1]);
+    } finally {
+      d.dispose();
+    }
+  });
+
+  it('loads and detects inside a worker_thread, matching the main thread', async () => {
+    const d = await Detector.load({ cfg: tiny.cfg, weights: tiny.weights });
+    const here = (await d.detect(pngPath('dog'))).map((x) => ({ classId: x.classId, confidence: x.confidence, relative: x.relative }));
+    d.dispose();
+    const run = () => new Promise<unknown>((resolve, reject) => {
+      const w = new Worker(join(ROOT, 'test', 'fixtures', 'worker-detect.mjs'), {
+        workerData: { cfg: tiny.cfg, weights: tiny.weights, image: pngPath('dog') },
+      });
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    const [a, b] = await Promise.all([run(), run()]); // two threads at once
+    expect(a).toEqual(here);
+    expect(b).toEqual(here);
+  });
+
+  it('dispose() during an in-flight detect waits for it, then rejects new calls', async () => {
+    const d = await Detector.load({ cfg: tiny.cfg, weights: tiny.weights });
+    const expected = await d.detect(readRaw('dog'));
+    const inFlight = d.detect(readRaw('dog'));
+    const queued = d.detect(readRaw('eagle'));
+    // one turn of the event loop: the first call has reached the native pass (which takes tens of
+    // ms), the second waits behind it; no timing assumption about how long a pass takes
+    await new Promise((r) => setImmediate(r));
+    d.dispose();
+    expect(await inFlight).toEqual(expected);
+    await expect(queued).rejects.toMatchObject({ code: 'DISPOSED' });
+    await expect(d.detect(readRaw('dog'))).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
+  it('await using / Symbol.asyncDispose waits for queued work', async () => {
+    const d = await Detector.load({ cfg: tiny.cfg, weights: tiny.weights });
+    const p = d.detect(readRaw('dog'));
+    await d[Symbol.asyncDispose]();
+    expect((await p).length).toBeGreaterThan(0);
+    expect(d.disposed).toBe(true);
+  });
+});
+
+describe('native model', () => {
+  it('tiny: Darknet builds the layers the TypeScript shape model predicts (yolov3, spp: system/native-model.test.ts)', () => expectShapeModelMatches('tiny'));
+
+  it('loads without weights (random init) and reports capabilities honestly', async () => {
+    const d = await Detector.load({ cfg: tiny.cfg, weights: null, width: 320, height: 320 });
+    expect(d.info().heads.map((h) => h.grid)).toEqual([[10, 10], [20, 20]]);
+    expect(d.weightsHeader).toBeNull();
+    d.dispose();
+    const caps = capabilities();
+    expect(caps.cuda).toBe(false);
+    expect(caps.darknetCommit).toBe('f6afaabcdf85f77e7aff2ec55c020c0e297c77f9');
+  });
+});
+
+describe('process lifetime', () => {
+  it('a child process survives every bad input and exits 0 with work in flight', async () => {
+    const out = await runOk(process.execPath, [join(ROOT, 'test', 'fixtures', 'child-abuse.mjs'), tiny.cfg, tiny.weights, pngPath('dog'), CACHE]);
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    expect(r.codes).toEqual(['DARKNET', 'DARKNET', 'ENOENT', 'IMAGE_DECODE', 'BAD_INPUT']);
+    expect(r.detections).toBeGreaterThan(0);
+  });
+
+  it('finalizers free networks that were never disposed (--expose-gc)', async () => {
+    const script = `
+      import { Detector } from ${JSON.stringify(join(ROOT, 'dist', 'index.js'))};
+      const rss = () => process.memoryUsage().rss / 2 ** 20;
+      const before = rss();
+      for (let i = 0; i < 6; i++) {
+        await Detector.load({ cfg: ${JSON.stringify(tiny.cfg)}, weights: ${JSON.stringify(tiny.weights)} });
+        await new Promise((r) => setTimeout(r, 10));
+        globalThis.gc();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 50));
+      console.log(JSON.stringify({ growthMb: rss() - before }));`;
+    const out = await runOk(process.execPath, ['--expose-gc', '--input-type=module', '-e', script]);
+    const { growthMb } = JSON.parse(out.trim().split('\n').pop()!);
+    // Six tiny networks would hold ~6 × 200 MB if the finalizer did not free them.
+    expect(growthMb).toBeLessThan(400);
+  });
+});
