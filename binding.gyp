@@ -56,6 +56,7 @@
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "DN_OPENMP=1",
         "DN_BLAS=<!(node scripts/find-blas.mjs --define)",
         "DARKNET_COMMIT=\"f6afaabcdf85f77e7aff2ec55c020c0e297c77f9\"",

@@ -1,14 +1,13 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import { parseCfg } from './cfg/parse.js';
 import { serializeCfg } from './cfg/serialize.js';
 import { canonicalType, setOption, type Cfg } from './cfg/types.js';
 import { validateCfg, type NetworkShape } from './cfg/validate.js';
 import { COCO_NAMES } from './coco-names.js';
 import { toDetections, type Detection } from './detections.js';
-import { callSite, DarknetError, fromNative, withCallSite } from './errors.js';
-import { ioError } from './files.js';
+import { atIndex, callSite, DarknetError, fromNative, withCallSite } from './errors.js';
+import { MAX_CFG_BYTES, readTextFile } from './files.js';
 import { toPixels, type ImageInput } from './input.js';
 import { networkInfo, type NetworkInfo } from './info.js';
 import { SerialQueue } from './lock.js';
@@ -36,6 +35,9 @@ export interface LoadOptions {
   training?: boolean;
   /** called on the event loop as the .weights file is read: bytes so far, file size */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** abandons the load: the promise rejects at once (AbortError); a native load already running
+   * finishes on its thread and its network is freed */
+  signal?: AbortSignal;
   /** where the network runs: 'cpu' (default), 'gpu' (CUDA device 0) or a CUDA device index */
   device?: 'cpu' | 'gpu' | number;
   /**
@@ -54,9 +56,30 @@ export interface LoadOptions {
 
 export type Numerics = 'fast' | 'reference';
 
+/**
+ * More compute threads than this only oversubscribe the cores, and past what the OS grants,
+ * OpenMP (libgomp) ends the process when it cannot create them: capped well before that.
+ */
+export const MAX_THREADS = Math.max(4, 4 * availableParallelism());
+
+/** `work` or, once `signal` aborts, its reason; `cleanup` runs when abandoned work completes. */
+function abandonable<T>(work: Promise<T>, signal: AbortSignal, cleanup: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      work.then(cleanup, () => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}
+
 function checkThreads(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1024) {
-    throw new DarknetError('BAD_INPUT', `threads must be an integer in [0, 1024] (0 = all cores), got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_THREADS) {
+    throw new DarknetError('BAD_INPUT', `threads must be an integer in [0, ${MAX_THREADS}] (0 = all cores; at most 4 per core), got ${String(v)}`);
   }
   return v;
 }
@@ -86,7 +109,8 @@ export interface DetectOptions {
   nms?: number;
   /** keep aspect ratio and pad with grey, as Darknet does (default true); false stretches */
   letterbox?: boolean;
-  /** refuse encoded images with more pixels than this (default 16383²) */
+  /** refuse images with more pixels than this, encoded or raw (default 7680 × 4320, 8K UHD: ~1 GB
+   * for one image on its way through a detect; raise it for larger images) */
   maxPixels?: number;
 }
 
@@ -122,7 +146,8 @@ export interface YoloOutput {
 }
 
 const DEFAULTS = { thresh: 0.5, hierThresh: 0.5, nms: 0.45, letterbox: true } as const;
-const MAX_CFG_BYTES = 1 << 20;
+/** coco.names is 625 bytes, ImageNet's 9k.names 100 KB */
+const MAX_NAMES_BYTES = 4 << 20;
 
 function checkUnit(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
@@ -164,11 +189,7 @@ function netSection(cfg: Cfg) {
 async function readNames(names: LoadOptions['names'], classes: number): Promise<string[]> {
   if (names === undefined) return classes === 80 ? [...COCO_NAMES] : [];
   if (typeof names === 'string') {
-    try {
-      return (await readFile(names, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
-    } catch (e) {
-      throw ioError(e, names, 'names');
-    }
+    return (await readTextFile(names, 'names', MAX_NAMES_BYTES)).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
   }
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new DarknetError('BAD_INPUT', 'names must be a file path or an array of strings');
   return [...names];
@@ -182,6 +203,8 @@ export class Detector {
   readonly weightsHeader: WeightsHeader | null;
   private readonly net: NativeNetwork;
   private readonly queue = new SerialQueue();
+  /** calls accepted and not yet settled, decoding included: asyncDispose waits for them */
+  private readonly accepted = new Set<Promise<unknown>>();
   private disposedFlag = false;
   /** set by dispose() and asyncDispose(): no new calls; queued ones still run unless disposed */
   private closing = false;
@@ -203,6 +226,7 @@ export class Detector {
     try {
       return await Detector.loadImpl(options);
     } catch (e) {
+      if (options?.signal?.aborted && e === options.signal.reason) throw e; // the caller's own abort reason
       throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
     }
   }
@@ -226,16 +250,12 @@ export class Detector {
     if (numerics === 'fast' && training) throw new DarknetError('BAD_INPUT', "numerics: 'fast' folds batch-norm into the weights and cannot be combined with training: true");
     if (numerics === 'fast' && device >= 0) throw new DarknetError('BAD_INPUT', "numerics: 'fast' is for the CPU; GPU networks run Darknet's CUDA kernels");
     const threads = options.threads === undefined ? 0 : checkThreads(options.threads);
+    const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new DarknetError('BAD_INPUT', 'signal must be an AbortSignal');
+    signal?.throwIfAborted();
 
-    let text: string;
-    try {
-      // Real cfgs are a few KB (yolov3.cfg: 8 KB); refuse to read a huge file as one.
-      const { size } = await stat(cfgPath);
-      if (size > MAX_CFG_BYTES) throw new DarknetError('CFG_PARSE', `${size} bytes is too large for a cfg file (limit ${MAX_CFG_BYTES})`, { file: cfgPath });
-      text = await readFile(cfgPath, 'utf8');
-    } catch (e) {
-      throw e instanceof DarknetError ? e : ioError(e, cfgPath, 'cfg');
-    }
+    // Real cfgs are a few KB (yolov3.cfg: 8 KB); refuse to read a huge file as one.
+    const text = await readTextFile(cfgPath, 'cfg', MAX_CFG_BYTES, 'CFG_PARSE');
     const cfg = parseCfg(text, { file: cfgPath });
     const net = netSection(cfg);
     // Inference runs `batch` images per pass: the cfg's training batch/subdivisions would size
@@ -244,25 +264,28 @@ export class Detector {
     setOption(net, 'subdivisions', 1);
     if (width) setOption(net, 'width', width);
     if (height) setOption(net, 'height', height);
-    const shape = validateCfg(cfg, options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes });
+    const { maxBytes } = options;
+    if (maxBytes !== undefined && (typeof maxBytes !== 'number' || !Number.isFinite(maxBytes) || maxBytes <= 0)) {
+      throw new DarknetError('BAD_INPUT', `maxBytes must be a positive number of bytes, got ${String(maxBytes)}`);
+    }
+    const shape = validateCfg(cfg, maxBytes === undefined ? {} : { maxBytes });
     if (!shape.heads.length) throw new DarknetError('CFG_UNSUPPORTED', 'the network has no [yolo] or [region] layer: it is not a detector', { file: cfgPath });
     // Darknet's detector always feeds 3-channel RGB (load_image_color); a network reading more
     // channels would read past the image buffer (heap overflow, found by fuzzing).
     if (shape.channels !== 3) throw new DarknetError('CFG_UNSUPPORTED', `[net] channels=${shape.channels}: detection feeds RGB images, the network must take channels=3`, { file: cfgPath });
     const header = weights === null ? null : await checkWeights(weights, shape, basename(cfgPath));
     const names = await readNames(options.names, shape.classes);
+    signal?.throwIfAborted();
 
-    const dir = await mkdtemp(join(tmpdir(), 'darknet-node-'));
-    const tmpCfg = join(dir, basename(cfgPath).replace(/[^\w.-]/g, '_') || 'network.cfg');
     const nativeNet = new (native().Network)();
     try {
-      await writeFile(tmpCfg, serializeCfg(cfg));
-      await nativeNet.load(tmpCfg, weights, { lean: !training, device, fast: numerics === 'fast', threads, ...(onProgress ? { onProgress } : {}) });
+      // the edited cfg goes to Darknet as text (an in-memory file): no temporary file to leave behind
+      const loading = nativeNet.load(cfgPath, weights, { cfgText: serializeCfg(cfg), lean: !training, device, fast: numerics === 'fast', threads, ...(onProgress ? { onProgress } : {}) });
+      await (signal ? abandonable(loading, signal, () => nativeNet.dispose()) : loading);
     } catch (e) {
+      if (signal?.aborted && e === signal.reason) throw e;
       const err = fromNative(e, cfgPath);
-      throw new DarknetError(err.code, err.message.split(tmpCfg).join(cfgPath).replace(`${cfgPath}: `, ''), { file: cfgPath, cause: e });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+      throw new DarknetError(err.code, err.message.replace(`${cfgPath}: `, ''), { file: cfgPath, cause: e });
     }
     return new Detector(nativeNet, shape, names, header);
   }
@@ -287,8 +310,11 @@ export class Detector {
   }
 
   /** Runs `darknet detector test`'s pipeline on one image and returns its detections. */
-  async detect(input: ImageInput, options: DetectOptions = {}): Promise<Detection[]> {
-    const site = callSite();
+  detect(input: ImageInput, options: DetectOptions = {}): Promise<Detection[]> {
+    return this.track(this.detectImpl(input, options, callSite()));
+  }
+
+  private async detectImpl(input: ImageInput, options: DetectOptions, site: ReturnType<typeof callSite>): Promise<Detection[]> {
     try {
       this.assertUsable();
       const o = resolveDetectOptions(options);
@@ -305,8 +331,11 @@ export class Detector {
    * Detects on many images, `batch` images per forward pass (load with `batch: N`). Results are
    * in input order and identical to calling detect() on each image.
    */
-  async detectBatch(inputs: readonly ImageInput[], options: DetectOptions = {}): Promise<Detection[][]> {
-    const site = callSite();
+  detectBatch(inputs: readonly ImageInput[], options: DetectOptions = {}): Promise<Detection[][]> {
+    return this.track(this.detectBatchImpl(inputs, options, callSite()));
+  }
+
+  private async detectBatchImpl(inputs: readonly ImageInput[], options: DetectOptions, site: ReturnType<typeof callSite>): Promise<Detection[][]> {
     try {
       this.assertUsable();
       if (!Array.isArray(inputs)) throw new DarknetError('BAD_INPUT', 'detectBatch needs an array of images');
@@ -316,7 +345,7 @@ export class Detector {
       const step = this.shape.batch;
       for (let i = 0; i < inputs.length; i += step) {
         // Decode one pass's worth at a time: decoded pixels of thousands of images would not fit.
-        const pxs = await Promise.all(inputs.slice(i, i + step).map((x) => toPixels(x, decodeOpts)));
+        const pxs = await Promise.all(inputs.slice(i, i + step).map((x, k) => toPixels(x, decodeOpts).catch((e: unknown) => { throw atIndex(e, i + k); })));
         for (const px of pxs) checkGeometry(px.width, px.height, this.shape.width, this.shape.height, o.letterbox);
         const boxes = await this.exclusive(() => this.net.detect(pxs, o.letterbox, o.thresh, o.hier, o.nms));
         boxes.forEach((b, k) => results.push(toDetections(b, pxs[k]!.width, pxs[k]!.height, o.thresh, this.names)));
@@ -371,11 +400,19 @@ export class Detector {
     this.dispose();
   }
 
-  /** Lets calls already made finish, then disposes. */
+  /** Lets calls already made finish (those still decoding their image too), then disposes. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.closing = true;
+    while (this.accepted.size) await Promise.allSettled([...this.accepted]);
     await this.queue.idle();
     this.dispose();
+  }
+
+  private track<T>(call: Promise<T>): Promise<T> {
+    this.accepted.add(call);
+    const settled = () => { this.accepted.delete(call); };
+    call.then(settled, settled);
+    return call;
   }
 
   private readOutputs(): YoloOutput[] {

@@ -25,14 +25,25 @@ export class DarknetError extends Error {
   readonly file?: string;
   /** 1-based line in `file` (cfg errors). */
   readonly line?: number;
+  /** 0-based position of the offending input in a detectBatch() call. */
+  readonly index?: number;
 
-  constructor(code: DarknetErrorCode, message: string, opts: { file?: string; line?: number; cause?: unknown } = {}) {
+  constructor(code: DarknetErrorCode, message: string, opts: { file?: string; line?: number; index?: number; cause?: unknown } = {}) {
+    const which = opts.index !== undefined ? `input ${opts.index}: ` : '';
     const where = opts.file ? `${opts.file}${opts.line ? `:${opts.line}` : ''}: ` : '';
-    super(`${where}${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(`${which}${where}${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
     if (opts.file !== undefined) this.file = opts.file;
     if (opts.line !== undefined) this.line = opts.line;
+    if (opts.index !== undefined) this.index = opts.index;
   }
+}
+
+/** The same error, naming which input of a batch call it is about. */
+export function atIndex(e: unknown, index: number): unknown {
+  if (!(e instanceof DarknetError)) return e;
+  const message = e.file && e.message.startsWith(`${e.file}: `) ? e.message.slice(e.file.length + 2) : e.message;
+  return new DarknetError(e.code, message, { ...(e.file === undefined ? {} : { file: e.file }), index, cause: e.cause ?? e });
 }
 
 const NATIVE_CODES = new Set<string>(['BAD_INPUT', 'DISPOSED', 'BUSY', 'NOT_LOADED', 'DARKNET', 'NATIVE']);

@@ -34,7 +34,7 @@ export interface SharpLike {
 export type ImageInput = string | Uint8Array | RawImage | SharpRawOutput | SharpLike;
 
 export interface DecodeOptions {
-  /** Refuse encoded images with more pixels than this before decoding them (default 268,402,689 = 16383²). */
+  /** Refuse images with more pixels than this: encoded ones before decoding, raw ones before copying (default 7680 × 4320). */
   maxPixels?: number;
 }
 
@@ -45,7 +45,13 @@ export interface Pixels {
   channels: 1 | 3 | 4;
 }
 
-const DEFAULT_MAX_PIXELS = 16383 * 16383;
+/**
+ * 8K UHD. What one image costs on its way through a detect, per pixel: up to ~8 bytes inside the
+ * decoder, 3 decoded, 3 copied for the pass, 12 + 12·net_w/width in letterboxing buffers; about
+ * 30 bytes, so ~1 GB for an image at this limit. sharp's own default (16383²) let a 1 KB JPEG
+ * whose header claims 16000² take 4.6 GB.
+ */
+export const DEFAULT_MAX_PIXELS = 7680 * 4320;
 
 type Sharp = typeof import('sharp').default;
 let sharpModule: Promise<Sharp> | undefined;
@@ -63,13 +69,17 @@ function isSharpRaw(x: unknown): x is SharpRawOutput {
 }
 
 /** sharp's raw output as RawImage: 2-channel (grey + alpha) keeps the grey; 16-bit is refused. */
-function fromSharpRaw({ data, info }: SharpRawOutput): RawImage {
+function fromSharpRaw({ data, info }: SharpRawOutput, maxPixels: number): RawImage {
   const { width, height, channels } = info ?? ({} as SharpRawOutput['info']);
   if (!(data instanceof Uint8Array)) throw new DarknetError('BAD_INPUT', 'sharp raw output: data must be a Buffer/Uint8Array');
   if (Number.isInteger(width) && Number.isInteger(height) && Number.isInteger(channels) && data.length === width * height * channels * 2) {
     throw new DarknetError('BAD_INPUT', "sharp raw output is 16-bit: use .raw({ depth: 'uchar' })");
   }
   if (channels === 2) {
+    checkSize(width, height, maxPixels, 'sharp raw output');
+    if (data.length !== width * height * 2) {
+      throw new DarknetError('BAD_INPUT', `sharp raw output has ${data.length} bytes, expected ${width * height * 2} (${width}×${height}×2)`);
+    }
     const grey = new Uint8Array(width * height);
     for (let i = 0; i < grey.length; i++) grey[i] = data[2 * i]!;
     return { data: grey, width, height, channels: 1 };
@@ -81,14 +91,21 @@ function isRaw(x: unknown): x is RawImage {
   return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && 'data' in x && 'width' in x && 'height' in x;
 }
 
-function checkRaw(img: RawImage): Pixels {
+function checkSize(width: number, height: number, maxPixels: number, what: string): void {
+  for (const [k, v] of [['width', width], ['height', height]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new DarknetError('BAD_INPUT', `${what} ${k} must be an integer in [1, 65535], got ${String(v)}`);
+  }
+  if (width * height > maxPixels) {
+    throw new DarknetError('BAD_INPUT', `${what} is ${width}×${height} = ${width * height} pixels, over maxPixels (${maxPixels})`);
+  }
+}
+
+function checkRaw(img: RawImage, maxPixels: number): Pixels {
   const { data, width, height, channels } = img;
   if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
     throw new DarknetError('BAD_INPUT', 'raw image data must be a Uint8Array, Uint8ClampedArray or Buffer');
   }
-  for (const [k, v] of [['width', width], ['height', height]] as const) {
-    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new DarknetError('BAD_INPUT', `raw image ${k} must be an integer in [1, 65535], got ${String(v)}`);
-  }
+  checkSize(width, height, maxPixels, 'raw image');
   if (channels !== 1 && channels !== 3 && channels !== 4) throw new DarknetError('BAD_INPUT', `raw image channels must be 1, 3 or 4, got ${String(channels)}`);
   const expected = width * height * channels;
   if (data.length !== expected) {
@@ -100,16 +117,18 @@ function checkRaw(img: RawImage): Pixels {
 
 /** Decodes any accepted input to 8-bit RGB (or passes raw pixels through after checking them). */
 export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Promise<Pixels> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new DarknetError('BAD_INPUT', 'maxPixels must be a positive integer');
   if (isSharp(input)) {
     try {
       const out = await input.clone().toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-      return checkRaw(fromSharpRaw(out));
+      return checkRaw(fromSharpRaw(out, maxPixels), maxPixels);
     } catch (e) {
       throw e instanceof DarknetError ? e : new DarknetError('IMAGE_DECODE', `the sharp pipeline failed: ${(e as Error).message}`, { cause: e });
     }
   }
-  if (isSharpRaw(input)) return checkRaw(fromSharpRaw(input));
-  if (isRaw(input)) return checkRaw(input);
+  if (isSharpRaw(input)) return checkRaw(fromSharpRaw(input, maxPixels), maxPixels);
+  if (isRaw(input)) return checkRaw(input, maxPixels);
   const file = typeof input === 'string' ? input : undefined;
   if (typeof input === 'string') {
     try {
@@ -123,8 +142,6 @@ export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Pro
   } else if (input.length === 0) {
     throw new DarknetError('IMAGE_DECODE', 'empty image buffer');
   }
-  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new DarknetError('BAD_INPUT', 'maxPixels must be a positive integer');
   const sharp = await loadSharp();
   try {
     // No EXIF auto-rotation and no resizing: Darknet's loader sees the stored pixels as they are.

@@ -50,6 +50,8 @@ export interface NativeLoadOptions {
   threads?: number;
   /** bytes of the .weights read so far, and the file size */
   onProgress?: (bytes: number, total: number) => void;
+  /** the cfg's text: Darknet parses it from memory and `cfgPath` only names it in messages */
+  cfgText?: string;
 }
 
 export interface NativeNetwork {

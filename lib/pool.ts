@@ -23,6 +23,8 @@ export class DetectorPool {
   readonly detectors: readonly Detector[];
   private readonly idle: Detector[];
   private readonly waiting: Array<{ resolve: (d: Detector) => void; reject: (e: Error) => void }> = [];
+  /** calls accepted and not yet settled, waiting for a copy included: asyncDispose waits for them */
+  private readonly accepted = new Set<Promise<unknown>>();
   private closing = false;
 
   private constructor(detectors: Detector[]) {
@@ -94,21 +96,30 @@ export class DetectorPool {
     this.dispose();
   }
 
-  /** Lets the calls already made finish, then disposes. */
+  /** Lets the calls already made finish (those still waiting for a copy too), then disposes. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.closing = true;
-    await Promise.all(this.detectors.map((d) => d[Symbol.asyncDispose]()));
+    while (this.accepted.size) await Promise.allSettled([...this.accepted]);
     this.dispose();
   }
 
-  private async withDetector<T>(task: (d: Detector) => Promise<T>): Promise<T> {
-    if (this.closing) throw new DarknetError('DISPOSED', 'the detector pool has been disposed');
+  private withDetector<T>(task: (d: Detector) => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new DarknetError('DISPOSED', 'the detector pool has been disposed'));
+    const call = this.runOnFreeCopy(task);
+    this.accepted.add(call);
+    const settled = () => { this.accepted.delete(call); };
+    call.then(settled, settled);
+    return call;
+  }
+
+  private async runOnFreeCopy<T>(task: (d: Detector) => Promise<T>): Promise<T> {
     const d = this.idle.pop() ?? (await new Promise<Detector>((resolve, reject) => this.waiting.push({ resolve, reject })));
     try {
       return await task(d);
     } finally {
+      // the next waiter gets this copy, also while closing: dispose() rejects waiters itself
       const next = this.waiting.shift();
-      if (next && !this.closing) next.resolve(d);
+      if (next) next.resolve(d);
       else this.idle.push(d);
     }
   }

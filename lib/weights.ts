@@ -1,6 +1,6 @@
-import { open, stat } from 'node:fs/promises';
+import { ioError, openRegular } from './files.js';
 import { DarknetError } from './errors.js';
-import { ioError } from './files.js';
+
 import type { NetworkShape } from './cfg/validate.js';
 
 /** The header Darknet's load_weights reads before the parameters. */
@@ -33,12 +33,11 @@ export function parseWeightsHeader(buf: Uint8Array, file?: string): WeightsHeade
 }
 
 export async function readWeightsHeader(path: string): Promise<WeightsHeader> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw ioError(e, path, 'weights');
-  }
+  return (await readHeaderAndSize(path)).header;
+}
+
+async function readHeaderAndSize(path: string): Promise<{ header: WeightsHeader; size: number }> {
+  const { fh, size } = await openRegular(path, 'weights');
   try {
     const buf = new Uint8Array(20);
     let bytesRead: number;
@@ -47,7 +46,7 @@ export async function readWeightsHeader(path: string): Promise<WeightsHeader> {
     } catch (e) {
       throw ioError(e, path, 'weights');
     }
-    return parseWeightsHeader(buf.subarray(0, bytesRead), path);
+    return { header: parseWeightsHeader(buf.subarray(0, bytesRead), path), size };
   } finally {
     await fh.close();
   }
@@ -63,13 +62,7 @@ export function expectedWeightsBytes(shape: Pick<NetworkShape, 'weightFloats'>, 
  * fread, so a short file silently leaves random weights and a long one is silently accepted.
  */
 export async function checkWeights(path: string, shape: NetworkShape, cfgName = 'the cfg'): Promise<WeightsHeader> {
-  const header = await readWeightsHeader(path);
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (e) {
-    throw ioError(e, path, 'weights');
-  }
+  const { header, size } = await readHeaderAndSize(path);
   const expected = expectedWeightsBytes(shape, header);
   if (size !== expected) {
     const diff = size < expected ? `${expected - size} bytes short (truncated, or made for a smaller network)` : `${size - expected} bytes too many (made for another network?)`;

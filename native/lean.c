@@ -158,5 +158,5 @@ void dn_account(const struct dn_network *h, dn_memory *m) {
   m->activations += (size_t)net->inputs * net->batch * F; /* net->input */
   size_t ws = 0;
   for (int i = 0; i < net->n; i++) if (net->layers[i].workspace_size > ws) ws = net->layers[i].workspace_size;
-  m->workspace = ws;
+  m->workspace = ws + h->scratch_len * sizeof(float); /* + detect's image buffers (ops.c) */
 }

@@ -54,13 +54,22 @@ void Network::BeginWork(Napi::Env env) {
     Throw(env, "BUSY", "the network is in use by another call (calls must be serialized)");
 }
 
-void Network::EndWork(Napi::Env env) {
-  busy_.store(false);
-  if (disposeRequested_) Free(env);
-}
-
 static int64_t TotalBytes(const dn_memory &m) {
   return static_cast<int64_t>(m.weights + m.activations + m.workspace + m.training);
+}
+
+void Network::EndWork(Napi::Env env) {
+  busy_.store(false);
+  if (disposeRequested_) {
+    Free(env);
+  } else if (net_) {
+    // a detect grows or returns its image buffers: V8 hears of the difference
+    dn_memory m;
+    dn_network_memory(net_, &m);
+    int64_t now = TotalBytes(m);
+    if (now != externalBytes_) Napi::MemoryManagement::AdjustExternalMemory(env, now - externalBytes_);
+    externalBytes_ = now;
+  }
 }
 
 void Network::Attach(Napi::Env env, dn_network *net) {
@@ -111,7 +120,13 @@ Napi::Value Network::Load(const Napi::CallbackInfo &info) {
   if (info.Length() > 2 && info[2].IsObject()) {
     Napi::Object o = info[2].As<Napi::Object>();
     Napi::Value lean = o.Get("lean"), device = o.Get("device"), cb = o.Get("onProgress"), fast = o.Get("fast"),
-                threads = o.Get("threads");
+                threads = o.Get("threads"), text = o.Get("cfgText");
+    if (text.IsString()) {
+      p.cfgText = text.As<Napi::String>().Utf8Value();
+      p.hasCfgText = true;
+    } else if (!text.IsUndefined()) {
+      Throw(env, "BAD_INPUT", "cfgText must be a string");
+    }
     if (!lean.IsUndefined()) p.lean = lean.ToBoolean().Value();
     if (!fast.IsUndefined()) p.fast = fast.ToBoolean().Value();
     if (!threads.IsUndefined()) p.threads = ThreadsArg(env, threads);

@@ -374,6 +374,9 @@ static void do_detect(void *p) {
   for (int b = 0; b < c->k; b++) decode(c, b);
 }
 
+/* 48 MB: a 4096 × 2160 image's buffers at 608 (3·4096·2160 + 3·608·2160 floats), kept. */
+#define DN_SCRATCH_KEEP_FLOATS ((size_t)12 << 20)
+
 int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
               dn_boxes *out, char *err, size_t errlen) {
   memset(out, 0, (size_t)(k > 0 ? k : 0) * sizeof *out);
@@ -399,5 +402,12 @@ int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, f
   set_layers_batch(hd->net, full);
   /* a failed call's allocations, results decoded so far included, were freed by the guard */
   if (rc != 0) memset(out, 0, (size_t)k * sizeof *out);
+  /* Image buffers for a typical photo stay for the next call; one huge image's do not stay for
+   * the network's life (a 16k² input needs 3 GB of them). */
+  if (hd->scratch_len > DN_SCRATCH_KEEP_FLOATS) {
+    free(hd->scratch);
+    hd->scratch = NULL;
+    hd->scratch_len = 0;
+  }
   return rc;
 }

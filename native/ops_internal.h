@@ -12,7 +12,8 @@ struct dn_network {
   int fast;    /* fast numerics installed (fast.c) */
   int threads; /* compute threads per forward pass; 0 = all cores */
   int device;  /* CUDA device, -1 = CPU */
-  float *scratch; /* detect's image buffers (letterbox.c), grown as needed, libc memory */
+  float *scratch; /* detect's image buffers (letterbox.c), grown as needed, libc memory; freed
+                     after a call that needed more than a large photo's (ops.c) */
   size_t scratch_len;
 };
 

@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "guard.h"
+#include "promise_worker.h"
 #include "train.h"
 
 namespace dnn {
@@ -20,10 +21,10 @@ struct Progress {
   std::string checkpoint;
 };
 
-class TrainWorker : public Napi::AsyncWorker {
+class TrainWorker : public PromiseWorker {
  public:
   TrainWorker(Napi::Env env, Napi::Object o, Napi::Function onProgress, std::shared_ptr<std::atomic<bool>> stop)
-      : Napi::AsyncWorker(env, "darknet:train"), deferred_(Napi::Promise::Deferred::New(env)), stop_(std::move(stop)) {
+      : PromiseWorker(env, "darknet:train", "DARKNET"), stop_(std::move(stop)) {
     auto str = [&](const char *k) {
       Napi::Value v = o.Get(k);
       if (!v.IsString()) Throw(env, "BAD_INPUT", std::string(k) + " must be a string");
@@ -50,7 +51,6 @@ class TrainWorker : public Napi::AsyncWorker {
     progress_ = Napi::ThreadSafeFunction::New(env, onProgress, "darknet:train-progress", 0, 1);
   }
   ~TrainWorker() override { progress_.Release(); }
-  Napi::Promise Promise() { return deferred_.Promise(); }
 
  private:
   static int OnStep(void *ctx, const dn_train_progress *p) {
@@ -76,30 +76,27 @@ class TrainWorker : public Napi::AsyncWorker {
     return self->stop_->load() ? 1 : 0;
   }
 
-  void Execute() override {
+  void Run() override {
     std::vector<char *> paths;
     for (auto &s : paths_) paths.push_back(s.data());
     dn_train_params p{cfg_.c_str(), hasWeights_ ? weights_.c_str() : nullptr, paths.data(), static_cast<int>(paths.size()),
                       maxBatches_, checkpointEvery_, clearSeen_ ? 1 : 0, prefix_.c_str(), seed_};
     char msg[DN_GUARD_MSG + 4096];
     int rc = dn_train(&p, &TrainWorker::OnStep, this, msg, sizeof msg);
-    if (rc < 0) SetError(msg);
-    else { finalPath_ = msg; stopped_ = rc == 1; }
+    if (rc < 0) throw CodedError("DARKNET", msg);
+    finalPath_ = msg;
+    stopped_ = rc == 1;
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     o.Set("weights", finalPath_);
     o.Set("stopped", stopped_);
     o.Set("iterations", lastIteration_);
     o.Set("avgLoss", lastAvgLoss_);
-    deferred_.Resolve(o);
+    return o;
   }
 
-  void OnError(const Napi::Error &e) override { deferred_.Reject(MakeError(Env(), "DARKNET", e.Message()).Value()); }
-
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<std::atomic<bool>> stop_;
   Napi::ThreadSafeFunction progress_;
   std::string cfg_, weights_, prefix_, finalPath_;

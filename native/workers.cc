@@ -1,5 +1,9 @@
 #include "workers.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -8,50 +12,19 @@
 
 namespace dnn {
 
-NetworkWorker::NetworkWorker(Napi::Env env, Network *self)
-    : Napi::AsyncWorker(env, "darknet"), self_(self), deferred_(Napi::Promise::Deferred::New(env)) {
+NetworkWorker::NetworkWorker(Napi::Env env, Network *self) : PromiseWorker(env, "darknet"), self_(self) {
   self_->Ref();  // the wrapper (and its network) outlives the work, even if JS drops it
 }
 
-void NetworkWorker::Execute() {
+void NetworkWorker::Release(Napi::Env env) {
   try {
-    Run();
-  } catch (const CodedError &e) {
-    code_ = e.code;
-    SetError(e.what());
-  } catch (const std::exception &e) {
-    SetError(e.what());
+    self_->EndWork(env);
   } catch (...) {
-    SetError("unknown native error");
+    self_->Unref();
+    throw;
   }
-}
-
-void NetworkWorker::Finish() {
-  self_->EndWork(Env());
   self_->Unref();
 }
-
-void NetworkWorker::OnOK() {
-  Napi::Env env = Env();
-  Napi::HandleScope scope(env);
-  try {
-    Napi::Value v = Result(env);
-    Finish();
-    deferred_.Resolve(v);
-  } catch (const Napi::Error &e) {
-    Finish();
-    deferred_.Reject(e.Value());
-  }
-}
-
-void NetworkWorker::OnError(const Napi::Error &e) {
-  Napi::Env env = Env();
-  Napi::HandleScope scope(env);
-  Napi::Error err = MakeError(env, code_, e.Message());
-  Finish();
-  deferred_.Reject(err.Value());
-}
-
 
 // ---- load ----
 
@@ -87,8 +60,37 @@ void LoadWorker::Run() {
   o.device = p_.device;
   o.progress = hasProgress_ ? &LoadWorker::Progress : nullptr;
   o.progress_ctx = this;
-  if (dn_load(p_.cfg.c_str(), p_.hasWeights ? p_.weights.c_str() : nullptr, &o, &loaded_, err, sizeof err) != 0)
-    throw CodedError("DARKNET", std::string(err));
+  // Darknet reads its cfg with fopen(path): the text goes through an anonymous in-memory file
+  // named by /proc/self/fd, so no temporary file is written, left behind or needed.
+  int fd = -1;
+  std::string path = p_.cfg;
+  if (p_.hasCfgText) {
+    fd = memfd_create("darknet-cfg", MFD_CLOEXEC);
+    if (fd < 0) throw CodedError("NATIVE", std::string("memfd_create: ") + std::strerror(errno));
+    const char *at = p_.cfgText.data();
+    size_t left = p_.cfgText.size();
+    while (left > 0) {
+      ssize_t n = write(fd, at, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        int e = errno;
+        close(fd);
+        throw CodedError("NATIVE", std::string("writing the cfg to memory: ") + std::strerror(e));
+      }
+      at += n;
+      left -= static_cast<size_t>(n);
+    }
+    path = "/proc/self/fd/" + std::to_string(fd);
+  }
+  int rc = dn_load(path.c_str(), p_.hasWeights ? p_.weights.c_str() : nullptr, &o, &loaded_, err, sizeof err);
+  if (fd >= 0) close(fd);
+  if (rc != 0) {
+    std::string msg(err);
+    // Darknet's messages name the path it opened: name the user's file instead
+    for (size_t at = msg.find(path); fd >= 0 && at != std::string::npos; at = msg.find(path, at + p_.cfg.size()))
+      msg.replace(at, path.size(), p_.cfg);
+    throw CodedError("DARKNET", msg);
+  }
 }
 
 Napi::Value LoadWorker::Result(Napi::Env env) {

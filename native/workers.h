@@ -7,30 +7,25 @@
 #include <vector>
 
 #include "network.h"
+#include "promise_worker.h"
 
 namespace dnn {
 
-class NetworkWorker : public Napi::AsyncWorker {
+class NetworkWorker : public PromiseWorker {
  public:
   NetworkWorker(Napi::Env env, Network *self);
-  Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  virtual void Run() = 0;                                     // worker thread
-  virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }  // main thread
   Network *self_;
 
  private:
-  void Execute() final;
-  void OnOK() final;
-  void OnError(const Napi::Error &e) final;
-  void Finish();
-  Napi::Promise::Deferred deferred_;
-  std::string code_ = "NATIVE";
+  void Release(Napi::Env env) final;  // ends the network's busy state, drops the reference
 };
 
 struct LoadParams {
   std::string cfg, weights;
+  std::string cfgText;  // when set, Darknet parses this text and `cfg` only names it
+  bool hasCfgText = false;
   bool hasWeights = false;
   bool lean = true;
   int device = -1;  // CUDA device, -1 = CPU

@@ -11,7 +11,7 @@
 //   ccache                the install test's second source build (test/system/install.test.ts)
 // DARKNET_TEST_DEPS=check only reports what is missing.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,6 +49,8 @@ if (!aptRun('install', '-y', '--no-install-recommends', ...missing) && !(aptRun(
 }
 if (missing.includes('libopenblas-openmp-dev')) {
   console.error('npm test: rebuilding the addon with OpenBLAS');
+  // the configure step that found no BLAS is cached: drop it so that CMake looks again
+  rmSync(join(ROOT, 'build', 'CMakeCache.txt'), { force: true });
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--force'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

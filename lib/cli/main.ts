@@ -16,7 +16,7 @@ import { DarknetError } from '../errors.js';
 import { cocoEvaluate, type CocoStats, type GroundTruth, type Prediction } from '../eval/coco.js';
 import { COCO_IDS, fromCocoAnnotations, fromDarknetLabels } from '../eval/formats.js';
 import { darknetMap } from '../eval/voc.js';
-import { ioError } from '../files.js';
+import { MAX_CFG_BYTES, readTextFile } from '../files.js';
 import { formatLayerTable, networkInfo } from '../info.js';
 import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
 import { annotate } from './annotate.js';
@@ -86,7 +86,7 @@ async function cmdInfo(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { size: { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError(HELP.info!);
   const file = positionals[0]!;
-  const cfg = parseCfg(await readFile(file, 'utf8').catch((e: unknown) => { throw ioError(e, file, 'cfg'); }), { file });
+  const cfg = parseCfg(await readTextFile(file, 'cfg', MAX_CFG_BYTES, 'CFG_PARSE'), { file });
   const size = num(values.size, 'size');
   if (size) { setOption(cfg.sections[0]!, 'width', size); setOption(cfg.sections[0]!, 'height', size); }
   setOption(cfg.sections[0]!, 'batch', 1);

@@ -12,8 +12,9 @@
  *   await worker.close(); // finishes the job in flight, frees the network
  */
 import { hostname } from 'node:os';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import type { DetectOptions, LoadOptions } from '../detector.js';
 import type { DetectionJSON } from '../detections.js';
 import { DarknetError } from '../errors.js';
@@ -50,8 +51,24 @@ export interface EnqueueOptions {
   jobOptions?: JobsOptions;
 }
 
+/** Where a worker may get images from, and how much it may take. */
+export interface FetchLimits {
+  /** an http(s) image must arrive whole within this many ms (default 30,000) */
+  timeoutMs?: number;
+  /** largest http(s) body accepted (default 64 MiB) */
+  maxBytes?: number;
+  /** redirects followed (default 5) */
+  maxRedirects?: number;
+  /** http(s) host names allowed (default: any) */
+  allowedHosts?: readonly string[];
+  /** directories local paths must lie in (default: any path the process can read) */
+  fileRoots?: readonly string[];
+}
+
 export interface DetectWorkerOptions {
   connection: ConnectionOptions;
+  /** limits on fetching the jobs' images (defaults above) */
+  fetch?: FetchLimits;
   /** the network every job runs on (one load per worker process) */
   load: LoadOptions;
   /** jobs in flight in this process, each on its own copy of the network (default 1) */
@@ -94,41 +111,153 @@ export async function enqueueDetections(
   })));
 }
 
-/** A path or file:// URL as is; http(s) fetched into memory. */
-async function resolveImage(image: string): Promise<string | Uint8Array> {
-  if (image.startsWith('file://')) return fileURLToPath(image);
-  if (/^https?:\/\//i.test(image)) {
-    const res = await fetch(image);
-    if (!res.ok) throw new DarknetError('EIO', `fetching ${image}: HTTP ${res.status}`);
-    return new Uint8Array(await res.arrayBuffer());
+interface ResolvedLimits {
+  timeoutMs: number;
+  maxBytes: number;
+  maxRedirects: number;
+  allowedHosts: readonly string[] | undefined;
+  fileRoots: readonly string[] | undefined;
+}
+
+function positive(v: unknown, name: string, fallback: number, min = 1): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new DarknetError('BAD_INPUT', `fetch.${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  return v;
+}
+
+function strings(v: unknown, name: string): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !x)) throw new DarknetError('BAD_INPUT', `fetch.${name} must be an array of non-empty strings`);
+  return v;
+}
+
+function resolveLimits(o: FetchLimits = {}): ResolvedLimits {
+  return {
+    timeoutMs: positive(o.timeoutMs, 'timeoutMs', 30_000),
+    maxBytes: positive(o.maxBytes, 'maxBytes', 64 * 2 ** 20),
+    maxRedirects: positive(o.maxRedirects, 'maxRedirects', 5, 0),
+    allowedHosts: strings(o.allowedHosts, 'allowedHosts')?.map((h) => h.toLowerCase()),
+    fileRoots: strings(o.fileRoots, 'fileRoots')?.map((r) => resolve(r)),
+  };
+}
+
+/** A job whose data can never succeed: failed at once, without BullMQ's retries. */
+function permanent(message: string): UnrecoverableError {
+  return new UnrecoverableError(`BAD_INPUT: ${message}`);
+}
+
+function checkJobData(data: unknown): DetectJobData {
+  const d = data as Partial<DetectJobData> | null;
+  if (typeof d !== 'object' || d === null) throw permanent('job data must be an object { image, options? }');
+  if (typeof d.image !== 'string' || !d.image) throw permanent('job data.image must be a non-empty path or URL');
+  if (d.options !== undefined && (typeof d.options !== 'object' || d.options === null)) throw permanent('job data.options must be an object');
+  return d as DetectJobData;
+}
+
+/** http(s) bytes within the limits: time, size, redirects, hosts. */
+async function fetchImage(url: string, limits: ResolvedLimits, stop: AbortSignal): Promise<Uint8Array> {
+  const signal = AbortSignal.any([stop, AbortSignal.timeout(limits.timeoutMs)]);
+  const fail = (why: string, cause?: unknown) => new DarknetError('EIO', `fetching ${url}: ${why}`, cause === undefined ? {} : { cause });
+  let current = url;
+  try {
+    for (let hop = 0; ; hop++) {
+      const u = new URL(current);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw permanent(`${current}: only http(s) URLs are fetched`);
+      if (limits.allowedHosts && !limits.allowedHosts.includes(u.hostname.toLowerCase())) throw permanent(`host ${u.hostname} is not in fetch.allowedHosts`);
+      const res = await fetch(current, { signal, redirect: 'manual' });
+      if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
+        await res.body?.cancel();
+        if (hop >= limits.maxRedirects) throw fail(`more than ${limits.maxRedirects} redirects`);
+        current = new URL(res.headers.get('location')!, current).href;
+        continue;
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw fail(`HTTP ${res.status}`);
+      }
+      const declared = Number(res.headers.get('content-length') ?? NaN);
+      if (declared > limits.maxBytes) {
+        await res.body?.cancel();
+        throw fail(`${declared} bytes is over fetch.maxBytes (${limits.maxBytes})`);
+      }
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      for await (const chunk of res.body ?? []) {
+        total += (chunk as Uint8Array).length;
+        if (total > limits.maxBytes) throw fail(`the body is over fetch.maxBytes (${limits.maxBytes})`);
+        chunks.push(chunk as Uint8Array);
+      }
+      return Buffer.concat(chunks);
+    }
+  } catch (e) {
+    if (e instanceof DarknetError || e instanceof UnrecoverableError) throw e;
+    if (stop.aborted) throw fail('the worker is closing', e);
+    if (signal.aborted) throw fail(`no complete answer within ${limits.timeoutMs} ms`, e);
+    throw fail((e as Error)?.message ?? String(e), e);
   }
-  return image;
+}
+
+/** A path or file:// URL as is (inside fetch.fileRoots when set); http(s) fetched into memory. */
+async function resolveImage(image: string, limits: ResolvedLimits, stop: AbortSignal): Promise<string | Uint8Array> {
+  if (/^https?:\/\//i.test(image)) return fetchImage(image, limits, stop);
+  let path: string;
+  try {
+    path = image.startsWith('file://') ? fileURLToPath(image) : image;
+  } catch (e) {
+    throw permanent(`${image}: ${(e as Error).message}`);
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw permanent(`${image}: only paths, file:// and http(s) URLs are accepted`);
+  if (limits.fileRoots) {
+    const abs = resolve(path);
+    const inside = limits.fileRoots.some((root) => { const r = relative(root, abs); return r === '' || (!r.startsWith('..') && !isAbsolute(r)); });
+    if (!inside) throw permanent(`${image} is outside fetch.fileRoots`);
+  }
+  return path;
 }
 
 /** Loads the network, then starts taking jobs from `queueName`. */
 export async function startDetectWorker(queueName: string, options: DetectWorkerOptions): Promise<DetectWorker> {
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new DarknetError('BAD_INPUT', 'concurrency must be a positive integer');
+  const limits = resolveLimits(options.fetch);
   const pool = await DetectorPool.load({ ...options.load, instances: concurrency });
   const me = `${hostname()}:${process.pid}`;
+  // closing aborts the fetches in flight: a stalled server cannot hold a shutdown
+  const stopping = new AbortController();
   const worker = new Worker<DetectJobData, DetectJobResult>(queueName, async (job) => {
     const t = performance.now();
-    const detections = await pool.detect(await resolveImage(job.data.image), job.data.options);
-    return { image: job.data.image, detections: detections.map((d) => d.toJSON()), ms: performance.now() - t, worker: me };
+    const data = checkJobData(job.data);
+    try {
+      const detections = await pool.detect(await resolveImage(data.image, limits, stopping.signal), data.options);
+      return { image: data.image, detections: detections.map((d) => d.toJSON()), ms: performance.now() - t, worker: me };
+    } catch (e) {
+      // bad options or an image that is not one: the same on every try
+      if (e instanceof DarknetError && (e.code === 'BAD_INPUT' || e.code === 'IMAGE_DECODE')) throw new UnrecoverableError(`${e.code}: ${e.message}`);
+      throw e;
+    }
   }, { ...options.workerOptions, connection: options.connection, concurrency, autorun: true });
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
-    await worker.close(); // waits for the jobs in flight
-    await pool[Symbol.asyncDispose]();
+    stopping.abort();
+    try {
+      await worker.close(); // waits for the jobs in flight
+    } finally {
+      await pool[Symbol.asyncDispose]();
+    }
   })());
   const onSignal = () => { void close(); };
   if (options.handleSignals ?? true) {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  await worker.waitUntilReady();
+  try {
+    await worker.waitUntilReady();
+  } catch (e) {
+    await close().catch(() => undefined);
+    throw e;
+  }
   return { worker, pool, close };
 }

@@ -6,7 +6,7 @@ import { parseCfg } from '../cfg/parse.js';
 import { validateCfg } from '../cfg/validate.js';
 import { callSite, DarknetError, fromNative, withCallSite } from '../errors.js';
 import { fromDarknetLabels } from '../eval/formats.js';
-import { ioError } from '../files.js';
+import { ioError, readTextFile } from '../files.js';
 import { native } from '../native.js';
 import { checkWeights } from '../weights.js';
 
@@ -79,12 +79,11 @@ function parseDataFile(text: string): Map<string, string> {
   return m;
 }
 
-async function readText(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw ioError(e, path, what);
-  }
+/** cfgs, .data files and image lists: text, and far below this */
+const MAX_TEXT_BYTES = 64 << 20;
+
+function readText(path: string, what: string): Promise<string> {
+  return readTextFile(path, what, MAX_TEXT_BYTES);
 }
 
 /** Resolves and checks the training images and their label files before Darknet reads them. */

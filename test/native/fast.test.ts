@@ -121,7 +121,9 @@ describe('detectBatch inputs', () => {
       expect(b).toEqual(await d.detect(png));
       expect(c).toEqual(await d.detect(readRaw('giraffe')));
       expect(await d.detectBatch([])).toEqual([]);
-      await expect(d.detectBatch([pngPath('dog'), new Uint8Array([1, 2, 3])])).rejects.toMatchObject({ code: 'IMAGE_DECODE' });
+      await expect(d.detectBatch([pngPath('dog'), new Uint8Array([1, 2, 3])])).rejects.toMatchObject({ code: 'IMAGE_DECODE', index: 1, message: expect.stringMatching(/^input 1: /) });
+      const many = [...Array.from({ length: 9 }, () => readRaw('dog')), { data: new Uint8Array(5), width: 10, height: 10, channels: 3 as const }];
+      await expect(d.detectBatch(many)).rejects.toMatchObject({ code: 'BAD_INPUT', index: 9 });
       await expect(d.detectBatch('dog.png' as never)).rejects.toMatchObject({ code: 'BAD_INPUT' });
     } finally {
       d.dispose();

@@ -6,11 +6,13 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { Detector } from '../../lib/detector.js';
+import { DetectorPool } from '../../lib/pool.js';
 import { capabilities } from '../../lib/index.js';
 import { CACHE, ensureModel, pngPath, readRaw, ROOT, type ModelFixture } from '../helpers/fixtures.js';
 import { expectShapeModelMatches } from '../helpers/native-model.js';
-import { runOk } from '../helpers/proc.js';
+import { run, runOk } from '../helpers/proc.js';
 
 let tiny: ModelFixture;
 beforeAll(async () => {
@@ -64,6 +66,22 @@ describe('event loop and concurrency', () => {
     await expect(d.detect(readRaw('dog'))).rejects.toMatchObject({ code: 'DISPOSED' });
   });
 
+  it('asyncDispose lets every call already made finish: still decoding a path or bytes, or waiting for a pool copy', async () => {
+    const d = await Detector.load({ cfg: tiny.cfg, weights: tiny.weights });
+    const fromPath = d.detect(pngPath('dog'));
+    const fromBytes = d.detect(readFileSync(pngPath('eagle')));
+    await d[Symbol.asyncDispose]();
+    expect((await fromPath).length).toBeGreaterThan(0);
+    expect(Array.isArray(await fromBytes)).toBe(true);
+    await expect(d.detect(pngPath('dog'))).rejects.toMatchObject({ code: 'DISPOSED' });
+    const pool = await DetectorPool.load({ cfg: tiny.cfg, weights: tiny.weights, instances: 2 });
+    const calls = ['dog', 'eagle', 'giraffe', 'horses', 'person'].map((n) => pool.detect(pngPath(n)));
+    await pool[Symbol.asyncDispose]();
+    const settled = await Promise.allSettled(calls);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    await expect(pool.detect(pngPath('dog'))).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
   it('await using / Symbol.asyncDispose waits for queued work', async () => {
     const d = await Detector.load({ cfg: tiny.cfg, weights: tiny.weights });
     const p = d.detect(readRaw('dog'));
@@ -87,12 +105,40 @@ describe('native model', () => {
   });
 });
 
+describe('image buffers', () => {
+  it('a huge image\'s buffers are returned after the call; a photo\'s stay, counted in memory()', async () => {
+    const d = await Detector.load({ cfg: tiny.cfg, weights: tiny.weights });
+    try {
+      const base = d.memory().workspace;
+      await d.detect(readRaw('dog')); // 768 × 576
+      const photo = d.memory().workspace;
+      expect(photo - base).toBe(4 * (3 * 768 * 576 + 3 * 416 * 576));
+      const huge = { data: new Uint8Array(6000 * 4000 * 3).fill(77), width: 6000, height: 4000, channels: 3 as const };
+      await d.detect(huge); // needs ~310 MB of buffers for the pass
+      expect(d.memory().workspace).toBe(base);
+      expect(d.memory().total).toBe(d.memory().weights + d.memory().activations + d.memory().workspace);
+    } finally {
+      d.dispose();
+    }
+  });
+});
+
 describe('process lifetime', () => {
   it('a child process survives every bad input and exits 0 with work in flight', async () => {
     const out = await runOk(process.execPath, [join(ROOT, 'test', 'fixtures', 'child-abuse.mjs'), tiny.cfg, tiny.weights, pngPath('dog'), CACHE]);
     const r = JSON.parse(out.trim().split('\n').pop()!);
     expect(r.codes).toEqual(['DARKNET', 'DARKNET', 'ENOENT', 'IMAGE_DECODE', 'BAD_INPUT']);
     expect(r.detections).toBeGreaterThan(0);
+  });
+
+  it('a worker_thread terminated (or exiting) while the addon loads or detects for it does not take the process down', async () => {
+    const yolov3 = await ensureModel('yolov3');
+    const r = await run(process.execPath, [join(ROOT, 'test', 'fixtures', 'worker-teardown.mjs'), tiny.cfg, tiny.weights, yolov3.cfg, yolov3.weights], { timeout: 120_000 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.results).toHaveLength(9);
+    expect(out.detectsAfter).toBe(true);
   });
 
   it('finalizers free networks that were never disposed (--expose-gc)', async () => {

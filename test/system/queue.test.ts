@@ -6,13 +6,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Detector } from '../../lib/detector.js';
-import { createDetectQueue, enqueueDetections, type DetectJobResult } from '../../lib/queue/index.js';
+import { createDetectQueue, enqueueDetections, startDetectWorker, type DetectJobResult } from '../../lib/queue/index.js';
 import { CACHE, ROOT } from '../helpers/fixtures.js';
 
 const REDIS = '/usr/bin/redis-server';
@@ -137,4 +139,63 @@ describe('BullMQ detection workers', () => {
       await queue.close();
     }
   }, 60_000);
+
+  it('fetch limits, bad job data and permanent failures: no job hangs, none is retried in vain, close() does not wait for a stalled server', async () => {
+    const png = readFileSync(IMAGES[0]!);
+    const http: Server = createHttpServer((req, res) => {
+      if (req.url === '/ok') { res.writeHead(200, { 'content-type': 'image/png' }); res.end(png); return; }
+      if (req.url === '/stall') { res.writeHead(200, { 'content-type': 'image/png' }); res.write(png.subarray(0, 100)); return; } // headers, then nothing
+      if (req.url === '/silent') return; // never answers
+      if (req.url === '/big') { res.writeHead(200); let n = 0; const chunk = Buffer.alloc(256 * 1024); const send = () => { while (n < 16 && res.write(chunk)) n++; if (n < 16) res.once('drain', send); else res.end(); }; send(); return; }
+      if (req.url === '/loop') { res.writeHead(302, { location: '/loop' }); res.end(); return; }
+      res.writeHead(404); res.end();
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    const name = `limits-${Date.now()}`;
+    const connection = { host: '127.0.0.1', port };
+    const queue = createDetectQueue(name, { connection });
+    const w = await startDetectWorker(name, { connection, load: MODEL, concurrency: 2, handleSignals: false, fetch: { timeoutMs: 800, maxBytes: 1 << 20, maxRedirects: 3 } });
+    try {
+      const retry = { attempts: 2, backoff: { type: 'fixed', delay: 10 } };
+      const jobs = await queue.addBulk([
+        ...['ok', 'stall', 'silent', 'big', 'loop'].map((k) => ({ name: 'detect', data: { image: `${base}/${k}` }, opts: { ...retry, jobId: k } })),
+        { name: 'detect', data: { image: 42 } as never, opts: { ...retry, jobId: 'not-a-string' } },
+        { name: 'detect', data: { image: `${base}/ok`, options: { thresh: 7 } }, opts: { ...retry, jobId: 'bad-option' } },
+        { name: 'detect', data: { image: 'gopher://x/y' }, opts: { ...retry, jobId: 'bad-scheme' } },
+      ]);
+      const deadline = Date.now() + 60_000;
+      const states = async () => Promise.all(jobs.map(async (j) => [j.id!, await queue.getJobState(j.id!)] as const));
+      while ((await states()).some(([, st]) => st !== 'completed' && st !== 'failed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const byId = new Map<string, { state: string; reason: string; attempts: number }>();
+      for (const j of jobs) {
+        const f = (await queue.getJob(j.id!))!;
+        byId.set(j.id!, { state: await f.getState(), reason: f.failedReason ?? '', attempts: f.attemptsMade });
+      }
+      console.log(JSON.stringify(Object.fromEntries(byId)));
+      expect(byId.get('ok')!.state).toBe('completed');
+      for (const [id, why] of [['stall', /no complete answer within 800 ms/], ['silent', /no complete answer within 800 ms/], ['big', /over fetch\.maxBytes/], ['loop', /more than 3 redirects/]] as const) {
+        expect(byId.get(id), id).toMatchObject({ state: 'failed', attempts: 2 }); // retryable: the server may recover
+        expect(byId.get(id)!.reason).toMatch(why);
+      }
+      for (const id of ['not-a-string', 'bad-option', 'bad-scheme']) {
+        expect(byId.get(id), id).toMatchObject({ state: 'failed', attempts: 1 }); // never retried
+        expect(byId.get(id)!.reason).toMatch(/^BAD_INPUT/);
+      }
+      // close() during a fetch from a server that never answers returns at once
+      await w.close();
+      const slow = await startDetectWorker(name, { connection, load: MODEL, handleSignals: false, fetch: { timeoutMs: 120_000 } });
+      await queue.add('detect', { image: `${base}/silent` }, { jobId: 'closing' });
+      while ((await queue.getJobState('closing')) !== 'active') await new Promise((r) => setTimeout(r, 20));
+      const t = performance.now();
+      await slow.close();
+      expect(performance.now() - t).toBeLessThan(5000);
+    } finally {
+      await w.close();
+      http.closeAllConnections();
+      http.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }, 120_000);
 });
