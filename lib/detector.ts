@@ -6,7 +6,7 @@ import { canonicalType, setOption, type Cfg } from './cfg/types.js';
 import { validateCfg, type NetworkShape } from './cfg/validate.js';
 import { COCO_NAMES } from './coco-names.js';
 import { toDetections, type Detection } from './detections.js';
-import { atIndex, callSite, DarknetError, fromNative, withCallSite } from './errors.js';
+import { atIndex, callSite, DarknetError, fromNative, publicError } from './errors.js';
 import { MAX_CFG_BYTES, readTextFile } from './files.js';
 import { toPixels, type ImageInput } from './input.js';
 import { networkInfo, type NetworkInfo } from './info.js';
@@ -226,8 +226,7 @@ export class Detector {
     try {
       return await Detector.loadImpl(options);
     } catch (e) {
-      if (options?.signal?.aborted && e === options.signal.reason) throw e; // the caller's own abort reason
-      throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
+      throw publicError(e, site);
     }
   }
 
@@ -323,7 +322,7 @@ export class Detector {
       const [boxes] = await this.exclusive(() => this.net.detect([px], o.letterbox, o.thresh, o.hier, o.nms));
       return toDetections(boxes!, px.width, px.height, o.thresh, this.names);
     } catch (e) {
-      throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
+      throw publicError(e, site);
     }
   }
 
@@ -352,7 +351,7 @@ export class Detector {
       }
       return results;
     } catch (e) {
-      throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
+      throw publicError(e, site);
     }
   }
 
@@ -367,7 +366,7 @@ export class Detector {
         return this.readOutputs();
       });
     } catch (e) {
-      throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
+      throw publicError(e, site);
     }
   }
 

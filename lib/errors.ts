@@ -58,6 +58,19 @@ export function fromNative(err: unknown, file?: string): DarknetError {
 }
 
 /**
+ * What a public method rejects with: the library's own errors and the native binding's (which
+ * carry one of its codes) as DarknetError with the caller's stack; anything else — an exception
+ * thrown by the caller's own code, such as a throwing getter or a Proxy in the options or an
+ * image object — as itself, untouched.
+ */
+export function publicError(e: unknown, site: Error): unknown {
+  if (e instanceof DarknetError) return withCallSite(e, site);
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && NATIVE_CODES.has(code)) return withCallSite(fromNative(e), site);
+  return e;
+}
+
+/**
  * Captures the caller's stack before an await so that an error raised later (on a worker
  * thread, after the await) points at the user's call site, as sharp does.
  */

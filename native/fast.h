@@ -16,6 +16,8 @@ int dn_blas_name(char *out, size_t len);
 /* Compute threads for the calling thread's next forward pass (0 = all cores). */
 void dn_set_threads(int threads);
 int dn_default_threads(void);
+/* 0 when the OS grants `threads` threads right now; -1 with the reason otherwise. */
+int dn_threads_grantable(int threads, char *err, size_t errlen);
 
 /* DARKNET_NODE_PROFILE=1 in the environment: per-layer times of every pass, printed to stderr. */
 int dn_profile_enabled(void);

@@ -103,6 +103,8 @@ static int ThreadsArg(Napi::Env env, Napi::Value v) {
   if (!v.IsNumber()) Throw(env, "BAD_INPUT", "threads must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (d != static_cast<int>(d) || d < 0 || d > 1024) Throw(env, "BAD_INPUT", "threads must be an integer in [0, 1024] (0 = all cores)");
+  char err[256];
+  if (dn_check_threads(static_cast<int>(d), err, sizeof err) != 0) Throw(env, "BAD_INPUT", std::string("threads: ") + err);
   return static_cast<int>(d);
 }
 

@@ -160,6 +160,9 @@ void dn_free_network(dn_network *h) {
 int dn_input_size(const dn_network *h) { return h->net->inputs; }
 
 int dn_threads(const dn_network *h) { return h->threads > 0 ? h->threads : dn_default_threads(); }
+int dn_check_threads(int threads, char *err, size_t errlen) {
+  return dn_threads_grantable(threads > 0 ? threads : dn_default_threads(), err, errlen);
+}
 void dn_set_network_threads(dn_network *h, int threads) { h->threads = threads; }
 int dn_is_fast(const dn_network *h) { return h->fast; }
 

@@ -83,6 +83,8 @@ int dn_detect(dn_network *net, const dn_image_in *images, int k, int letterbox, 
               dn_boxes *out, char *err, size_t errlen);
 
 int dn_threads(const dn_network *net);   /* the compute threads a forward pass uses */
+/* 0 when `threads` (0 = all cores) compute threads can be created now; -1 with the reason. */
+int dn_check_threads(int threads, char *err, size_t errlen);
 void dn_set_network_threads(dn_network *net, int threads);
 int dn_is_fast(const dn_network *net);
 

@@ -4,7 +4,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseCfg } from '../cfg/parse.js';
 import { validateCfg } from '../cfg/validate.js';
-import { callSite, DarknetError, fromNative, withCallSite } from '../errors.js';
+import { callSite, DarknetError, publicError } from '../errors.js';
 import { fromDarknetLabels } from '../eval/formats.js';
 import { ioError, readTextFile } from '../files.js';
 import { native } from '../native.js';
@@ -135,7 +135,7 @@ export class Trainer extends EventEmitter {
     try {
       return await this.run(options);
     } catch (e) {
-      throw withCallSite(e instanceof DarknetError ? e : fromNative(e), site);
+      throw publicError(e, site);
     }
   }
 

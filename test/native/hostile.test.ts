@@ -12,7 +12,8 @@ import { Detector, MAX_THREADS } from '../../lib/detector.js';
 import { DarknetError } from '../../lib/errors.js';
 import { DEFAULT_MAX_PIXELS } from '../../lib/input.js';
 import { readWeightsHeader } from '../../lib/weights.js';
-import { CACHE, ensureModel, type ModelFixture } from '../helpers/fixtures.js';
+import { CACHE, ensureModel, ROOT, type ModelFixture } from '../helpers/fixtures.js';
+import { run } from '../helpers/proc.js';
 
 const DIR = join(CACHE, 'hostile');
 const FIFO = join(DIR, 'w.fifo');
@@ -64,6 +65,25 @@ describe('options', () => {
     }
     expect(await code(Detector.load({ cfg: tiny.cfg, weights: tiny.weights, threads: 1024 }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/threads/) });
     expect(await code(det.setThreads(MAX_THREADS + 1))).toMatchObject({ code: 'BAD_INPUT' });
+  });
+
+  it('more threads than the OS grants is an error, not the end of the process', async () => {
+    // RLIMIT_NPROC binds root only after dropping to another user (setpriv, util-linux)
+    const asRoot = process.getuid?.() === 0;
+    const node = `exec ${asRoot ? 'setpriv --reuid=65534 --regid=65534 --clear-groups ' : ''}${process.execPath}`;
+    const script = join(ROOT, 'test', 'fixtures', 'thread-refusal.mjs');
+    const r = await run('bash', ['-c', `ulimit -u 60 && ${node} ${script} ${tiny.cfg} ${tiny.weights} 200`]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/threads: the system refused thread \d+ of 200/) });
+  });
+
+  it('an exception thrown by the caller\'s own code (a getter, a Proxy) comes back as itself', async () => {
+    const mine = new Error('from my getter');
+    const options = { get thresh(): number { throw mine; } };
+    await expect(det.detect({ data: new Uint8Array(300), width: 10, height: 10, channels: 3 }, options)).rejects.toBe(mine);
+    const image = new Proxy({ data: new Uint8Array(300), width: 10, height: 10, channels: 3 as const }, { get(t, k) { if (k === 'width') throw mine; return Reflect.get(t, k); } });
+    await expect(det.detect(image)).rejects.toBe(mine);
+    await expect(Detector.load({ cfg: tiny.cfg, get weights(): string { throw mine; } })).rejects.toBe(mine);
   });
 
   it('a load takes an AbortSignal: already aborted, or aborted while Darknet reads the weights', async () => {
