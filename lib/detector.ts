@@ -277,12 +277,27 @@ export class Detector {
     signal?.throwIfAborted();
 
     const nativeNet = new (native().Network)();
+    // A throwing onProgress would surface as an uncaught exception from a native callback: the
+    // first one is kept, later calls are skipped, and the load rejects with it.
+    let progressError: { error: unknown } | undefined;
+    const progress = onProgress && ((done: number, total: number) => {
+      if (progressError) return;
+      try {
+        onProgress(done, total);
+      } catch (error) {
+        progressError = { error };
+      }
+    });
     try {
       // the edited cfg goes to Darknet as text (an in-memory file): no temporary file to leave behind
-      const loading = nativeNet.load(cfgPath, weights, { cfgText: serializeCfg(cfg), lean: !training, device, fast: numerics === 'fast', threads, ...(onProgress ? { onProgress } : {}) });
+      const loading = nativeNet.load(cfgPath, weights, { cfgText: serializeCfg(cfg), lean: !training, device, fast: numerics === 'fast', threads, ...(progress ? { onProgress: progress } : {}) });
       await (signal ? abandonable(loading, signal, () => nativeNet.dispose()) : loading);
+      if (progressError) {
+        nativeNet.dispose();
+        throw progressError.error;
+      }
     } catch (e) {
-      if (signal?.aborted && e === signal.reason) throw e;
+      if ((signal?.aborted && e === signal.reason) || (progressError && e === progressError.error)) throw e;
       const err = fromNative(e, cfgPath);
       throw new DarknetError(err.code, err.message.replace(`${cfgPath}: `, ''), { file: cfgPath, cause: e });
     }

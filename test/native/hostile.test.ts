@@ -84,6 +84,9 @@ describe('options', () => {
     const image = new Proxy({ data: new Uint8Array(300), width: 10, height: 10, channels: 3 as const }, { get(t, k) { if (k === 'width') throw mine; return Reflect.get(t, k); } });
     await expect(det.detect(image)).rejects.toBe(mine);
     await expect(Detector.load({ cfg: tiny.cfg, get weights(): string { throw mine; } })).rejects.toBe(mine);
+    let calls = 0;
+    await expect(Detector.load({ cfg: tiny.cfg, weights: tiny.weights, onProgress: () => { calls++; throw mine; } })).rejects.toBe(mine);
+    expect(calls).toBe(1);
   });
 
   it('a load takes an AbortSignal: already aborted, or aborted while Darknet reads the weights', async () => {
