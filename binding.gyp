@@ -27,8 +27,18 @@
       },
     },
     {
+      # native/direct.c with FMA contraction, as CMakeLists.txt compiles it: a prebuilt binary and a
+      # source build must run the same arithmetic (test/system/install.test.ts compares them).
+      "target_name": "darknet_direct",
+      "type": "static_library",
+      "sources": ["native/direct.c"],
+      "include_dirs": ["native"],
+      "cflags": ["-fvisibility=hidden", "-O3", "-ffp-contract=fast", "-fopenmp", "-fPIC"],
+      "cflags!": ["-O2"],
+    },
+    {
       "target_name": "darknet",
-      "dependencies": ["darknet_core"],
+      "dependencies": ["darknet_core", "darknet_direct"],
       "sources": [
         "native/addon.cc",
         "native/network.cc",
@@ -41,7 +51,6 @@
         "native/train_worker.cc",
         "native/fast.c",
         "native/winograd.c",
-        "native/direct.c",
         "native/letterbox.c",
         "native/im2col.c",
         "native/matmul.c",

@@ -1,5 +1,7 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Detector } from '../../lib/detector.js';
 import type { Detection } from '../../lib/detections.js';
+import { ensureModel, readRaw, type ModelName, type SampleImage } from './fixtures.js';
 
 export function iou(a: Detection['relative'], b: Detection['relative']): number {
   const ix = Math.max(0, Math.min(a.cx + a.w / 2, b.cx + b.w / 2) - Math.max(a.cx - a.w / 2, b.cx - b.w / 2));
@@ -65,4 +67,42 @@ export function sameDetections(ref: Detection[], fast: Detection[], thresh = 0.5
   expect(maxDp).toBeLessThanOrEqual(EDGE);
   expect(edge).toBeLessThanOrEqual(Math.max(2, ref.length * 0.005));
   return { minIou, maxDp, edge };
+}
+
+/** Fast numerics detect what reference numerics do on `images`, and their raw outputs do move. */
+export function fastMatchesReference(name: ModelName, thresh: number, images: readonly SampleImage[]): void {
+  describe(`${name}: fast vs reference numerics`, () => {
+    let fast: Detector;
+    let ref: Detector;
+    beforeAll(async () => {
+      const fx = await ensureModel(name);
+      fast = await Detector.load({ cfg: fx.cfg, weights: fx.weights });
+      ref = await Detector.load({ cfg: fx.cfg, weights: fx.weights, numerics: 'reference' });
+    });
+    afterAll(() => {
+      fast?.dispose();
+      ref?.dispose();
+    });
+
+    it('fast is the default on the CPU', () => {
+      expect(fast.numerics).toBe('fast');
+      expect(ref.numerics).toBe('reference');
+    });
+
+    it.each(images)('%s: same classes, IoU ≥ 0.99, probabilities within 1e-3', async (img) => {
+      const r = await ref.detect(readRaw(img), { thresh });
+      const f = await fast.detect(readRaw(img), { thresh });
+      expect(r.length).toBeGreaterThan(0);
+      const { minIou, maxDp, edge } = sameDetections(r, f, thresh);
+      // The numbers do move (folding and BLAS reassociate sums): a test that passes because
+      // fast mode silently ran the reference kernels would prove nothing.
+      const ro = await ref.outputs();
+      const fo = await fast.outputs();
+      let maxOut = 0;
+      ro.forEach((o, i) => o.data.forEach((v, k) => { maxOut = Math.max(maxOut, Math.abs(v - fo[i]!.data[k]!)); }));
+      expect(maxOut).toBeGreaterThan(0);
+      expect(maxOut).toBeLessThan(1e-2);
+      console.log(`${name} ${img}: ${r.length}/${f.length} detections (reference/fast), min IoU ${minIou.toFixed(6)}, max |Δp| ${maxDp.toExponential(2)}, max |Δ raw| ${maxOut.toExponential(2)}, ${edge} differences at the threshold or NMS ties`);
+    });
+  });
 }

@@ -7,48 +7,15 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Detector } from '../../lib/detector.js';
-import type { Detection } from '../../lib/detections.js';
 import { capabilities } from '../../lib/index.js';
 import { DetectorPool } from '../../lib/pool.js';
 import { ensureModel, pngPath, readRaw, type ModelName } from '../helpers/fixtures.js';
-import { sameDetections } from '../helpers/same-detections.js';
+import { batchEqualsSingle } from '../helpers/batch.js';
+import { fastMatchesReference } from '../helpers/same-detections.js';
 
 const IMAGES = ['dog', 'eagle', 'giraffe', 'horses'] as const;
 
-describe.each([['tiny', 0.5]] as Array<[ModelName, number]>)('%s: fast vs reference numerics', (name, thresh) => {
-  let fast: Detector;
-  let ref: Detector;
-  beforeAll(async () => {
-    const fx = await ensureModel(name);
-    fast = await Detector.load({ cfg: fx.cfg, weights: fx.weights });
-    ref = await Detector.load({ cfg: fx.cfg, weights: fx.weights, numerics: 'reference' });
-  });
-  afterAll(() => {
-    fast?.dispose();
-    ref?.dispose();
-  });
-
-  it('fast is the default on the CPU', () => {
-    expect(fast.numerics).toBe('fast');
-    expect(ref.numerics).toBe('reference');
-  });
-
-  it.each(IMAGES)('%s: same classes, IoU ≥ 0.99, probabilities within 1e-3', async (img) => {
-    const r = await ref.detect(readRaw(img), { thresh });
-    const f = await fast.detect(readRaw(img), { thresh });
-    expect(r.length).toBeGreaterThan(0);
-    const { minIou, maxDp, edge } = sameDetections(r, f, thresh);
-    // The numbers do move (folding and BLAS reassociate sums): a test that passes because
-    // fast mode silently ran the reference kernels would prove nothing.
-    const ro = await ref.outputs();
-    const fo = await fast.outputs();
-    let maxOut = 0;
-    ro.forEach((o, i) => o.data.forEach((v, k) => { maxOut = Math.max(maxOut, Math.abs(v - fo[i]!.data[k]!)); }));
-    expect(maxOut).toBeGreaterThan(0);
-    expect(maxOut).toBeLessThan(1e-2);
-    console.log(`${name} ${img}: ${r.length}/${f.length} detections (reference/fast), min IoU ${minIou.toFixed(6)}, max |Δp| ${maxDp.toExponential(2)}, max |Δ raw| ${maxOut.toExponential(2)}, ${edge} differences at the threshold or NMS ties`);
-  });
-});
+fastMatchesReference('tiny', 0.5, IMAGES); // yolov3: system/fast-yolov3.test.ts
 
 describe('options', () => {
   it('fast numerics cannot train, and a bad numerics or threads value is refused', async () => {
@@ -86,29 +53,7 @@ describe('threads', () => {
   });
 });
 
-describe.each(['fast'] as const)('detectBatch (%s numerics)', (numerics) => {
-  it('batch 4 with 1, 2 (Darknet\'s flip-averaging size), 3, 4 and 6 images equals one-at-a-time', async () => {
-    const fx = await ensureModel('tiny');
-    const single = await Detector.load({ cfg: fx.cfg, weights: fx.weights, numerics });
-    const batched = await Detector.load({ cfg: fx.cfg, weights: fx.weights, numerics, batch: 4 });
-    try {
-      const all = ['dog', 'eagle', 'giraffe', 'horses', 'person', 'dog'].map((n) => readRaw(n as 'dog'));
-      const expected: Detection[][] = [];
-      for (const im of all) expected.push(await single.detect(im, { thresh: 0.3 }));
-      expect(expected.some((e) => e.length > 0)).toBe(true);
-      for (const n of [1, 2, 3, 4, 6]) {
-        const got = await batched.detectBatch(all.slice(0, n), { thresh: 0.3 });
-        expect(got).toHaveLength(n);
-        got.forEach((g, i) => expect(g).toEqual(expected[i]));
-      }
-      // single detect() on a batch-4 network runs one image, not four
-      expect(await batched.detect(all[2]!, { thresh: 0.3 })).toEqual(expected[2]);
-    } finally {
-      single.dispose();
-      batched.dispose();
-    }
-  });
-});
+batchEqualsSingle('fast'); // reference numerics: system/fast-yolov3.test.ts
 
 describe('detectBatch inputs', () => {
   it('mixes paths, encoded bytes and raw pixels; an empty list gives no results; a bad image names its index', async () => {
@@ -151,7 +96,7 @@ describe('DetectorPool', () => {
     const calls = IMAGES.map((img) => pool.detect(readRaw(img)));
     expect(pool.busy).toBe(2); // both copies took a call synchronously; the rest wait
     const got = await Promise.all(calls);
-    for (const [i, img] of IMAGES.entries()) sameDetections(await single.detect(readRaw(img)), got[i]!);
+    for (const [i, img] of IMAGES.entries()) expect(got[i]).toEqual(await single.detect(readRaw(img))); // same bytes for any thread count
     expect(pool.busy).toBe(0);
   });
 
@@ -159,7 +104,7 @@ describe('DetectorPool', () => {
     const inputs = [...IMAGES, ...IMAGES].map((n) => readRaw(n));
     const got = await pool.detectBatch(inputs);
     expect(got).toHaveLength(8);
-    for (const [i, im] of inputs.entries()) sameDetections(await single.detect(im), got[i]!);
+    for (const [i, im] of inputs.entries()) expect(got[i]).toEqual(await single.detect(im));
   });
 
   it('a failed call frees its copy; dispose rejects what waits', async () => {

@@ -12,7 +12,7 @@ import { DetectorPool } from '../../lib/pool.js';
 import { capabilities } from '../../lib/index.js';
 import { CACHE, ensureModel, pngPath, readRaw, ROOT, type ModelFixture } from '../helpers/fixtures.js';
 import { expectShapeModelMatches } from '../helpers/native-model.js';
-import { run, runOk } from '../helpers/proc.js';
+import { runOk } from '../helpers/proc.js';
 
 let tiny: ModelFixture;
 beforeAll(async () => {
@@ -129,16 +129,6 @@ describe('process lifetime', () => {
     const r = JSON.parse(out.trim().split('\n').pop()!);
     expect(r.codes).toEqual(['DARKNET', 'DARKNET', 'ENOENT', 'IMAGE_DECODE', 'BAD_INPUT']);
     expect(r.detections).toBeGreaterThan(0);
-  });
-
-  it('a worker_thread terminated (or exiting) while the addon loads or detects for it does not take the process down', async () => {
-    const yolov3 = await ensureModel('yolov3');
-    const r = await run(process.execPath, [join(ROOT, 'test', 'fixtures', 'worker-teardown.mjs'), tiny.cfg, tiny.weights, yolov3.cfg, yolov3.weights], { timeout: 120_000 });
-    expect(r.signal, r.stderr).toBeNull();
-    expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(out.results).toHaveLength(9);
-    expect(out.detectsAfter).toBe(true);
   });
 
   it('finalizers free networks that were never disposed (--expose-gc)', async () => {

@@ -37,7 +37,7 @@ const m = (f) => root + 'models/shapes/' + f;
 const d = await Detector.load({ cfg: m('shapes.cfg'), weights: m('shapes.weights'), names: m('shapes.names') });
 const dets = await d.detect(m('sample.png'));
 d.dispose();
-console.log(JSON.stringify({ count: dets.length, first: dets[0]?.className, blas: capabilities().blas }));
+console.log(JSON.stringify({ count: dets.length, first: dets[0]?.className, blas: capabilities().blas, detections: JSON.stringify(dets) }));
 `;
 const CJS_CHECK = `
 const { Detector } = require('darknet-node');
@@ -62,6 +62,8 @@ describe.skipIf(skip)('install from the packed tarball', () => {
   let withPrebuild: string;
   let plain: string;
   let expected: number;
+  /** detections from this checkout's own (cmake-js) build: every installed binary must give these bytes */
+  let expectedJson: string;
 
   beforeAll(async () => {
     // the tarball with the prebuild (built in a packed copy, so build/ here is untouched)
@@ -81,7 +83,9 @@ describe.skipIf(skip)('install from the packed tarball', () => {
     const { Detector } = await import('../../lib/detector.js');
     const m = (f: string) => join(ROOT, 'models', 'shapes', f);
     const d = await Detector.load({ cfg: m('shapes.cfg'), weights: m('shapes.weights'), names: m('shapes.names') });
-    expected = (await d.detect(m('sample.png'))).length;
+    const dets = await d.detect(m('sample.png'));
+    expected = dets.length;
+    expectedJson = JSON.stringify(dets);
     d.dispose();
   }, 1_200_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -104,6 +108,7 @@ describe.skipIf(skip)('install from the packed tarball', () => {
     expect(esm.stderr).toBe('');
     const out = JSON.parse(esm.stdout);
     expect(out.count).toBe(expected);
+    expect(out.detections).toBe(expectedJson); // the prebuild (node-gyp) computes what a source build does
     expect(out.blas).toMatch(/OpenBLAS/);
     expect(JSON.parse((await check(dir, 'check.cjs')).stdout).count).toBe(expected);
   }, 600_000);
@@ -113,7 +118,7 @@ describe.skipIf(skip)('install from the packed tarball', () => {
     expect(existsSync(join(dir, 'node_modules', 'darknet-node', 'build', 'Release', 'darknet.node'))).toBe(true);
     const esm = await check(dir, 'check.mjs');
     expect(esm.status, esm.stderr).toBe(0);
-    expect(JSON.parse(esm.stdout).count).toBe(expected);
+    expect(JSON.parse(esm.stdout)).toMatchObject({ count: expected, detections: expectedJson });
   }, 1_200_000);
 
   it('without prebuilds, scripts not run: NATIVE_MISSING names `npx darknet-node build`, which builds from source', async () => {
@@ -128,7 +133,7 @@ describe.skipIf(skip)('install from the packed tarball', () => {
     expect(build.stdout).toMatch(/built .*darknet\.node/);
     const esm = await check(dir, 'check.mjs');
     expect(esm.status, esm.stderr).toBe(0);
-    expect(JSON.parse(esm.stdout).count).toBe(expected);
+    expect(JSON.parse(esm.stdout)).toMatchObject({ count: expected, detections: expectedJson });
     expect(JSON.parse((await check(dir, 'check.cjs')).stdout).count).toBe(expected);
   }, 1_200_000);
 });

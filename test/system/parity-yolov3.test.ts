@@ -4,4 +4,5 @@
  */
 import { parityWithLibdarknet } from '../helpers/parity.js';
 
-parityWithLibdarknet('yolov3', 0.3, ['dog', 'horses']);
+// the PNG decoding path does not depend on the network: checked on tiny only
+parityWithLibdarknet('yolov3', 0.3, ['dog', 'horses'], { png: false });
