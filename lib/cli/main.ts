@@ -116,6 +116,19 @@ async function cmdDetect(args: string[]): Promise<void> {
   }
   const thresh = num(values.thresh, 'thresh', 0.5)!;
   const nms = num(values.nms, 'nms', 0.45)!;
+  // where each annotated image goes, decided before any work: never over an input, never two
+  // images into one file
+  const single = positionals.length === 1 && values.out !== undefined && /\.(png|jpe?g)$/i.test(values.out);
+  const targets = positionals.map((image) => (values.out === undefined ? undefined : single ? values.out : join(values.out, `${basename(image, extname(image))}.png`)));
+  const seen = new Map<string, string>();
+  for (const [i, target] of targets.entries()) {
+    if (target === undefined) continue;
+    const t = resolve(target);
+    if (positionals.some((p) => resolve(p) === t)) throw new UsageError(`--out would overwrite the input ${positionals[i]}`);
+    const other = seen.get(t);
+    if (other !== undefined) throw new UsageError(`--out: ${other} and ${positionals[i]} would both be written to ${target}`);
+    seen.set(t, positionals[i]!);
+  }
   const det = await loadDetector(values);
   try {
     const all: Record<string, unknown[]> = {};
@@ -128,9 +141,8 @@ async function cmdDetect(args: string[]): Promise<void> {
         console.log(`${image}: ${dets.length} detection(s) in ${ms.toFixed(0)} ms`);
         for (const d of dets) console.log(`  ${d.className}: ${(d.confidence * 100).toFixed(0)}%  [${d.box.x.toFixed(0)}, ${d.box.y.toFixed(0)}, ${d.box.width.toFixed(0)}×${d.box.height.toFixed(0)}]`);
       }
-      if (values.out) {
-        const single = positionals.length === 1 && /\.(png|jpe?g)$/i.test(values.out);
-        const target = single ? values.out : join(values.out, `${basename(image, extname(image))}.png`);
+      const target = targets[i];
+      if (target !== undefined) {
         await mkdir(dirname(resolve(target)), { recursive: true });
         await writeFile(target, await annotate(image, dets, /\.jpe?g$/i.test(target) ? 'jpeg' : 'png'));
         if (!values.json) console.log(`  → ${target}`);

@@ -2,7 +2,7 @@
  * The darknet-node command line, run as users run it (node dist/cli/main.js): info, detect with
  * an annotated PNG checked by decoding it, train and eval on a synthetic dataset, exit codes.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,17 @@ describe('darknet-node CLI', () => {
     const v = await run('detect', join(CACHE, 'none.png'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--verbose');
     expect(v.stderr).toMatch(/\n\s+at /);
     expect((await run('detect', '--help')).status).toBe(0);
+    // --out never overwrites an input, and never writes two images into one file
+    const same = await run('detect', pngPath('dog'), '--out', pngPath('dog'), '--cfg', tiny.cfg, '--weights', tiny.weights);
+    expect(same.status).toBe(2);
+    expect(same.stderr).toMatch(/would overwrite the input/);
+    mkdirSync(join(CACHE, 'cli-a'), { recursive: true });
+    mkdirSync(join(CACHE, 'cli-b'), { recursive: true });
+    copyFileSync(pngPath('dog'), join(CACHE, 'cli-a', 'x.png'));
+    copyFileSync(pngPath('eagle'), join(CACHE, 'cli-b', 'x.png'));
+    const clash = await run('detect', join(CACHE, 'cli-a', 'x.png'), join(CACHE, 'cli-b', 'x.png'), '--out', join(CACHE, 'cli-out'), '--cfg', tiny.cfg, '--weights', tiny.weights);
+    expect(clash.status).toBe(2);
+    expect(clash.stderr).toMatch(/would both be written to/);
   });
 
   it('bench times the network and detect(); build --help explains when a source build is needed', async () => {
