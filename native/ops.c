@@ -377,7 +377,8 @@ static void do_detect(void *p) {
   for (int b = 0; b < c->k; b++) decode(c, b);
 }
 
-/* 48 MB: a 4096 × 2160 image's buffers at 608 (3·4096·2160 + 3·608·2160 floats), kept. */
+/* 50 MB. A 1920 × 1080 photo's buffers at 608 (3·1920·1080 + 3·608·1080 ≈ 8.2 M floats) stay;
+ * a 4K frame's (30 M floats) are returned after the call. */
 #define DN_SCRATCH_KEEP_FLOATS ((size_t)12 << 20)
 
 int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
