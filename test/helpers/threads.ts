@@ -14,8 +14,8 @@ export interface ChildResult {
 }
 
 /** Detects with each thread count in a child process with this environment (threads-child.mjs). */
-export async function digestsInChild(env: NodeJS.ProcessEnv, models: ReadonlyArray<{ name: string; cfg: string; weights: string }>): Promise<ChildResult> {
-  const stdout = await runOk(process.execPath, [join(ROOT, 'test', 'helpers', 'threads-child.mjs'), JSON.stringify(models), JSON.stringify(IMAGES), JSON.stringify(THREADS)], { env });
+export async function digestsInChild(env: NodeJS.ProcessEnv, models: ReadonlyArray<{ name: string; cfg: string; weights: string }>, { images = IMAGES, threads = THREADS } = {}): Promise<ChildResult> {
+  const stdout = await runOk(process.execPath, [join(ROOT, 'test', 'helpers', 'threads-child.mjs'), JSON.stringify(models), JSON.stringify(images), JSON.stringify(threads)], { env });
   return JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
@@ -31,11 +31,11 @@ export const ENVIRONMENTS = [
 ] as const;
 
 /** Every model's digests agree across thread counts; the forced kernels really were in use. */
-export function expectThreadInvariant(r: ChildResult, env: NodeJS.ProcessEnv, names: readonly string[]): void {
+export function expectThreadInvariant(r: ChildResult, env: NodeJS.ProcessEnv, names: readonly string[], threads = THREADS): void {
   if (r.blas && env.OPENBLAS_CORETYPE) expect(r.blas).toMatch(/Haswell/i);
   for (const name of names) {
     const digests = r.models[name]!;
-    expect(Object.keys(digests)).toHaveLength(THREADS.length);
+    expect(Object.keys(digests)).toHaveLength(threads.length);
     expect(new Set(Object.values(digests)).size, JSON.stringify(digests)).toBe(1);
   }
 }

@@ -92,7 +92,7 @@ describe('event loop and concurrency', () => {
 });
 
 describe('native model', () => {
-  it('tiny: Darknet builds the layers the TypeScript shape model predicts (yolov3, spp: system/native-model.test.ts)', () => expectShapeModelMatches('tiny'));
+  it('tiny: Darknet builds the layers the TypeScript shape model predicts (spp: system/native-model.test.ts)', () => expectShapeModelMatches('tiny'));
 
   it('loads without weights (random init) and reports capabilities honestly', async () => {
     const d = await Detector.load({ cfg: tiny.cfg, weights: null, width: 320, height: 320 });

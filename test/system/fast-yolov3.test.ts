@@ -9,9 +9,9 @@ import { ensureModel, readRaw, type ModelName } from '../helpers/fixtures.js';
 import { batchEqualsSingle } from '../helpers/batch.js';
 import { fastMatchesReference } from '../helpers/same-detections.js';
 
-fastMatchesReference('yolov3', 0.3, ['dog', 'horses']);
+fastMatchesReference('yolov3', 0.3, ['horses']); // the busiest sample image; tiny: all four
 
-batchEqualsSingle('reference');
+batchEqualsSingle('reference', [2, 6]); // Darknet's kernels are slow: the two telling counts
 
 describe('threads', () => {
   it('the libuv pool is not starved: file reads complete while a yolov3 pass runs', async () => {
