@@ -29,8 +29,9 @@ try {
   symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
   const darknetSrc = execFileSync(process.execPath, [join(ROOT, 'scripts', 'darknet-source.mjs')], { cwd: ROOT, encoding: 'utf8' }).trim();
   const prebuildify = join(ROOT, 'node_modules', 'prebuildify', 'bin.js');
+  // node-gyp compiles one file at a time unless JOBS says otherwise: Darknet is ~70 files
   execFileSync(process.execPath, [prebuildify, '--napi', '--strip'], {
-    cwd: pkg, stdio: 'inherit', env: { ...process.env, DARKNET_SRC: darknetSrc },
+    cwd: pkg, stdio: 'inherit', env: { JOBS: 'max', ...process.env, DARKNET_SRC: darknetSrc },
   });
   cpSync(join(pkg, 'prebuilds'), join(out, 'prebuilds'), { recursive: true });
   for (const dir of readdirSync(join(pkg, 'prebuilds'))) {

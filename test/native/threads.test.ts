@@ -1,23 +1,13 @@
 /**
- * Same bytes for any thread count (fast numerics, the default): raw outputs and detections of a
- * Detector, of each DetectorPool copy and of one-thread workers equal those of any other thread
- * count, on machines that force OpenBLAS's Haswell kernels (OPENBLAS_CORETYPE=Haswell,
- * OPENBLAS_L2_SIZE=512) and on machines that let it pick. OpenBLAS reads those variables once,
- * when the addon loads, so each environment runs in its own process. yolov3: system/threads-yolov3.test.ts.
+ * Same bytes for any thread count (fast numerics, the default): each DetectorPool copy equals a
+ * one-thread Detector (fast.test.ts: one thread vs all). Both OpenBLAS environments, in child
+ * processes, for the shapes model, yolov3-tiny and yolov3: system/threads-env.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { Detector } from '../../lib/detector.js';
 import { DetectorPool } from '../../lib/pool.js';
 import { ensureModel } from '../helpers/fixtures.js';
-import { digestsInChild, ENVIRONMENTS, expectThreadInvariant, IMAGES, SHAPES } from '../helpers/threads.js';
-
-describe.each(ENVIRONMENTS)('threads 1–4 give the same bytes with %s', (label, env) => {
-  it('shapes model and yolov3-tiny: raw outputs and detections', async () => {
-    const r = await digestsInChild(env(), [SHAPES, { ...(await ensureModel('tiny')), name: 'tiny' }]);
-    console.log(`${label}: ${r.blas ?? 'no BLAS'} → ${JSON.stringify(r.models)}`);
-    expectThreadInvariant(r, env(), ['shapes', 'tiny']);
-  });
-});
+import { IMAGES } from '../helpers/threads.js';
 
 describe('DetectorPool copies', () => {
   it('each copy (2 copies of 2 threads, taking calls at once) detects exactly what a one-thread Detector does', async () => {
