@@ -11,27 +11,24 @@ import { expectShapeModelMatches } from '../helpers/native-model.js';
 describe('native model', () => {
   // yolov3-spp is yolov3 plus the SPP block: every layer kind of both
   it('spp: Darknet builds the layers the TypeScript shape model predicts', () => expectShapeModelMatches('spp'));
-
-  it('info() reports the layer table and YOLO heads', async () => {
-    const yolov3 = await ensureModel('yolov3');
-    const d = await Detector.load({ cfg: yolov3.cfg, weights: yolov3.weights });
-    const info = d.info();
-    d.dispose();
-    expect(info.layers).toHaveLength(107);
-    expect(info.layers[0]).toMatchObject({ type: 'convolutional', filters: 32, size: 3, stride: 1, input: [416, 416, 3], output: [416, 416, 32] });
-    expect(info.layers[0]!.bflops).toBeCloseTo(0.299, 3);
-    expect(info.heads.map((h) => h.stride)).toEqual([32, 16, 8]);
-    expect(info.candidates).toBe(10647);
-  });
 });
 
-describe('event loop and concurrency', () => {
+describe('yolov3 at run time', () => {
   let det: Detector;
   beforeAll(async () => {
     const yolov3 = await ensureModel('yolov3');
     det = await Detector.load({ cfg: yolov3.cfg, weights: yolov3.weights });
   });
   afterAll(() => det?.dispose());
+
+  it('info() reports the layer table and YOLO heads', () => {
+    const info = det.info();
+    expect(info.layers).toHaveLength(107);
+    expect(info.layers[0]).toMatchObject({ type: 'convolutional', filters: 32, size: 3, stride: 1, input: [416, 416, 3], output: [416, 416, 32] });
+    expect(info.layers[0]!.bflops).toBeCloseTo(0.299, 3);
+    expect(info.heads.map((h) => h.stride)).toEqual([32, 16, 8]);
+    expect(info.candidates).toBe(10647);
+  });
 
   it('keeps the event loop ticking (timer lag < 50 ms) during a yolov3 detect', async () => {
     let last = performance.now();
