@@ -60,6 +60,8 @@ class PromiseWorker : public Napi::AsyncWorker {
         } catch (const Napi::Error &e) {
           failed_ = true;
           error = e.Value();
+        } catch (const std::exception &e) {
+          Fail(code_, e.what());  // e.g. bad_alloc building the result: still a rejection
         }
       }
       if (failed_ && error.IsEmpty()) error = MakeError(env, code_, message_).Value();
