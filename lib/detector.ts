@@ -10,7 +10,7 @@ import { atIndex, callSite, DarknetError, fromNative, publicError } from './erro
 import { MAX_CFG_BYTES, readTextFile } from './files.js';
 import { toPixels, type ImageInput } from './input.js';
 import { networkInfo, type NetworkInfo } from './info.js';
-import { SerialQueue } from './lock.js';
+import { InFlight, SerialQueue } from './lock.js';
 import { native, type MemoryUsage, type NativeNetwork } from './native.js';
 import { checkWeights, type WeightsHeader } from './weights.js';
 
@@ -204,7 +204,7 @@ export class Detector {
   private readonly net: NativeNetwork;
   private readonly queue = new SerialQueue();
   /** calls accepted and not yet settled, decoding included: asyncDispose waits for them */
-  private readonly accepted = new Set<Promise<unknown>>();
+  private readonly accepted = new InFlight();
   private disposedFlag = false;
   /** set by dispose() and asyncDispose(): no new calls; queued ones still run unless disposed */
   private closing = false;
@@ -325,7 +325,7 @@ export class Detector {
 
   /** Runs `darknet detector test`'s pipeline on one image and returns its detections. */
   detect(input: ImageInput, options: DetectOptions = {}): Promise<Detection[]> {
-    return this.track(this.detectImpl(input, options, callSite()));
+    return this.accepted.track(this.detectImpl(input, options, callSite()));
   }
 
   private async detectImpl(input: ImageInput, options: DetectOptions, site: ReturnType<typeof callSite>): Promise<Detection[]> {
@@ -346,7 +346,7 @@ export class Detector {
    * in input order and identical to calling detect() on each image.
    */
   detectBatch(inputs: readonly ImageInput[], options: DetectOptions = {}): Promise<Detection[][]> {
-    return this.track(this.detectBatchImpl(inputs, options, callSite()));
+    return this.accepted.track(this.detectBatchImpl(inputs, options, callSite()));
   }
 
   private async detectBatchImpl(inputs: readonly ImageInput[], options: DetectOptions, site: ReturnType<typeof callSite>): Promise<Detection[][]> {
@@ -417,17 +417,11 @@ export class Detector {
   /** Lets calls already made finish (those still decoding their image too), then disposes. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.closing = true;
-    while (this.accepted.size) await Promise.allSettled([...this.accepted]);
+    await this.accepted.settled();
     await this.queue.idle();
     this.dispose();
   }
 
-  private track<T>(call: Promise<T>): Promise<T> {
-    this.accepted.add(call);
-    const settled = () => { this.accepted.delete(call); };
-    call.then(settled, settled);
-    return call;
-  }
 
   private readOutputs(): YoloOutput[] {
     return this.shape.heads.map((h) => ({

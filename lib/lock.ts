@@ -20,3 +20,20 @@ export class SerialQueue {
     return this.tail.then(() => undefined);
   }
 }
+
+/** Calls accepted and not yet settled (whatever stage they are at), for a dispose that lets them finish. */
+export class InFlight {
+  private readonly calls = new Set<Promise<unknown>>();
+
+  track<T>(call: Promise<T>): Promise<T> {
+    this.calls.add(call);
+    const settled = () => { this.calls.delete(call); };
+    call.then(settled, settled);
+    return call;
+  }
+
+  /** Resolves once every call tracked so far, and any tracked meanwhile, has settled. */
+  async settled(): Promise<void> {
+    while (this.calls.size) await Promise.allSettled([...this.calls]);
+  }
+}

@@ -3,6 +3,7 @@ import { Detector, type DetectOptions, type LoadOptions } from './detector.js';
 import type { Detection } from './detections.js';
 import { DarknetError } from './errors.js';
 import type { ImageInput } from './input.js';
+import { InFlight } from './lock.js';
 
 export interface PoolOptions extends LoadOptions {
   /** copies of the network (default 2); each holds its own weights and buffers */
@@ -24,7 +25,7 @@ export class DetectorPool {
   private readonly idle: Detector[];
   private readonly waiting: Array<{ resolve: (d: Detector) => void; reject: (e: Error) => void }> = [];
   /** calls accepted and not yet settled, waiting for a copy included: asyncDispose waits for them */
-  private readonly accepted = new Set<Promise<unknown>>();
+  private readonly accepted = new InFlight();
   private closing = false;
 
   private constructor(detectors: Detector[]) {
@@ -99,17 +100,13 @@ export class DetectorPool {
   /** Lets the calls already made finish (those still waiting for a copy too), then disposes. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.closing = true;
-    while (this.accepted.size) await Promise.allSettled([...this.accepted]);
+    await this.accepted.settled();
     this.dispose();
   }
 
   private withDetector<T>(task: (d: Detector) => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new DarknetError('DISPOSED', 'the detector pool has been disposed'));
-    const call = this.runOnFreeCopy(task);
-    this.accepted.add(call);
-    const settled = () => { this.accepted.delete(call); };
-    call.then(settled, settled);
-    return call;
+    return this.accepted.track(this.runOnFreeCopy(task));
   }
 
   private async runOnFreeCopy<T>(task: (d: Detector) => Promise<T>): Promise<T> {
