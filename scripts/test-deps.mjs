@@ -9,6 +9,9 @@
 //                         gemm and the suite runs several times slower; installed here, the addon
 //                         is rebuilt with it
 //   ccache                the install test's second source build (test/system/install.test.ts)
+// and, in a project-local venv (.venv, ignored by git), pycocotools: the oracle the COCO
+// evaluation is compared with (test/system/coco-oracle.test.ts); pip installs it from the
+// configured index (a local one on the CI machines).
 // DARKNET_TEST_DEPS=check only reports what is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -23,6 +26,23 @@ const NEEDS = [
   { pkg: 'ccache', has: () => spawnSync('ccache', ['--version']).status === 0 },
   { pkg: 'libopenblas-openmp-dev', has: () => spawnSync(process.execPath, [join(ROOT, 'scripts', 'find-blas.mjs'), '--define'], { encoding: 'utf8' }).stdout.trim() === '1' },
 ];
+
+const venvPython = join(ROOT, '.venv', 'bin', 'python');
+const hasPycocotools = () => spawnSync(venvPython, ['-c', 'import pycocotools.cocoeval, numpy']).status === 0;
+if (!hasPycocotools()) {
+  const make = 'python3 -m venv .venv && .venv/bin/pip install pycocotools';
+  if (process.env.DARKNET_TEST_DEPS === 'check') {
+    console.error(`npm test needs pycocotools in .venv:\n\n  ${make}\n`);
+    process.exit(1);
+  }
+  console.error('npm test: installing pycocotools into .venv (the COCO evaluation oracle)');
+  const ok = (existsSync(venvPython) || spawnSync('python3', ['-m', 'venv', join(ROOT, '.venv')], { stdio: 'inherit' }).status === 0)
+    && spawnSync(venvPython, ['-m', 'pip', 'install', '--quiet', 'pycocotools'], { stdio: 'inherit' }).status === 0 && hasPycocotools();
+  if (!ok) {
+    console.error(`npm test: could not install pycocotools; run:\n\n  ${make}\n`);
+    process.exit(1);
+  }
+}
 
 const missing = NEEDS.filter((n) => !n.has()).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);

@@ -10,6 +10,8 @@ export interface CocoDataset {
   /** every image of the file, annotated or not */
   imageIds: ImageId[];
   categoryIds: number[];
+  /** category id → name, from the file's "categories" */
+  categoryNames: Map<number, string>;
   images: Map<ImageId, { fileName: string; width: number; height: number }>;
 }
 
@@ -23,6 +25,7 @@ export function fromCocoAnnotations(json: unknown, file?: string): CocoDataset {
   const images = new Map<ImageId, { fileName: string; width: number; height: number }>();
   for (const im of j.images as Array<Record<string, unknown>>) {
     if (typeof im?.id !== 'number' && typeof im?.id !== 'string') throw fail('an image without an id');
+    if (images.has(im.id)) throw fail(`image id ${JSON.stringify(im.id)} appears twice`);
     images.set(im.id, { fileName: String(im.file_name ?? ''), width: Number(im.width ?? 0), height: Number(im.height ?? 0) });
   }
   const groundTruth = (j.annotations as Array<Record<string, unknown>>).map((a, i) => {
@@ -34,10 +37,17 @@ export function fromCocoAnnotations(json: unknown, file?: string): CocoDataset {
       ...(a.ignore ? { ignore: true } : {}),
     };
   });
-  const categoryIds = Array.isArray(j.categories)
-    ? (j.categories as Array<{ id: number }>).map((c) => c.id)
-    : [...new Set(groundTruth.map((g) => g.categoryId))];
-  return { groundTruth, imageIds: [...images.keys()], categoryIds: categoryIds.sort((a, b) => a - b), images };
+  const categoryNames = new Map<number, string>();
+  if (Array.isArray(j.categories)) {
+    for (const c of j.categories as Array<Record<string, unknown>>) {
+      if (typeof c?.id !== 'number') throw fail('a category without a numeric id');
+      categoryNames.set(c.id, typeof c.name === 'string' ? c.name : String(c.id));
+    }
+  }
+  // without "categories" (not a valid COCO file, where COCOeval would evaluate nothing), those
+  // of the annotations
+  const categoryIds = Array.isArray(j.categories) ? [...categoryNames.keys()] : [...new Set(groundTruth.map((g) => g.categoryId))];
+  return { groundTruth, imageIds: [...images.keys()], categoryIds: categoryIds.sort((a, b) => a - b), categoryNames, images };
 }
 
 /** A results JSON: [{ image_id, category_id, bbox: [x, y, w, h], score }]. */

@@ -46,7 +46,9 @@ describe('COCOeval', () => {
     const g = [gt(1, 1, [0, 0, 60, 60])];
     const d = [dt(1, 1, [0, 0, 60, 60], 0.9), dt(2, 1, [0, 0, 60, 60], 0.95)];
     expect(cocoEvaluate(g, d, { imageIds: [1, 2] }).stats.AP).toBeCloseTo(0.5, 12);
-    near(cocoEvaluate(g, d).stats, { AP: 1 }); // image 2 not part of the evaluation
+    // image 2 is not among the images (it has no ground truth): refused, as COCO.loadRes does
+    expect(() => cocoEvaluate(g, d)).toThrow(expect.objectContaining({ code: 'BAD_INPUT', message: expect.stringContaining('not in the ground truth') }));
+    near(cocoEvaluate(g, d.slice(0, 1)).stats, { AP: 1 });
     // an image with neither ground truth nor detections changes nothing
     near(cocoEvaluate(g, d.slice(0, 1), { imageIds: [1, 3] }).stats, { AP: 1 });
   });
