@@ -20,6 +20,11 @@ export interface Detection {
   box: Box;
   /** Darknet's own box: centre and size relative to the image (unclipped) */
   relative: { cx: number; cy: number; w: number; h: number };
+  /**
+   * Position in Darknet's detection list after NMS — the order `darknet detector valid` writes
+   * results in (results are sorted by confidence instead). Not enumerable, not in toJSON().
+   */
+  readonly darknetIndex: number;
   /** The JSON the CLI prints (`darknet-node detect --json`): everything but `classProbs`. */
   toJSON(): DetectionJSON;
 }
@@ -63,7 +68,8 @@ export function toDetections(boxes: NativeBoxes, width: number, height: number, 
     const [cx, cy, w, h] = [row[0]!, row[1]!, row[2]!, row[3]!];
     const x0 = clip((cx - w / 2) * width, width), x1 = clip((cx + w / 2) * width, width);
     const y0 = clip((cy - h / 2) * height, height), y1 = clip((cy + h / 2) * height, height);
-    out.push(Object.assign(Object.create(DETECTION_PROTO) as Detection, {
+    const d = Object.defineProperty(Object.create(DETECTION_PROTO) as Detection, 'darknetIndex', { value: i, enumerable: false });
+    out.push(Object.assign(d, {
       classId: best,
       className: names[best] ?? `class${best}`,
       confidence: conf,

@@ -13,8 +13,10 @@ import { setOption } from '../cfg/types.js';
 import { validateCfg } from '../cfg/validate.js';
 import { Detector, type Numerics } from '../detector.js';
 import { DarknetError } from '../errors.js';
-import { cocoEvaluate, type CocoStats, type GroundTruth, type Prediction } from '../eval/coco.js';
-import { COCO_IDS, fromCocoAnnotations, fromDarknetLabels } from '../eval/formats.js';
+import type { GroundTruth, ImageId, Prediction } from '../eval/coco.js';
+import { darknetCategory, darknetCocoEntries, darknetImageId, formatDarknetResults, type CocoResultEntry } from '../eval/darknet-results.js';
+import { evaluateCoco, formatPerCategoryTable, type CocoEvaluation } from '../eval/evaluate-coco.js';
+import { fromCocoAnnotations, fromCocoResults, fromDarknetLabels, type CocoDataset } from '../eval/formats.js';
 import { darknetMap } from '../eval/voc.js';
 import { MAX_CFG_BYTES, readTextFile } from '../files.js';
 import { formatLayerTable, networkInfo } from '../info.js';
@@ -58,10 +60,15 @@ darknet-node <command> --help for its options`,
   --json                print detections as JSON`,
   info: `usage: darknet-node info <cfg> [--size <n>]`,
   eval: `usage: darknet-node eval --cfg <file> --weights <file> --data <list.txt|.data|annotations.json> [options]
+       darknet-node eval --annotations <instances.json> --results <results.json> [--per-class]
+  runs a model on a dataset and scores it (COCO metrics as pycocotools computes them, and
+  Darknet's mAP@0.50), or scores an existing COCO results file without a model
   --images <dir>        image folder for a COCO annotations file (file_name is relative to it)
   --size <n>            network input size (e.g. 416 for YOLOv3-416)
-  --out <file.json>     results file (COCO format; default results.json)
-  --thresh <p>          detection threshold (default 0.005, as darknet detector valid)`,
+  --out <file.json>     results file, as \`darknet detector valid\` writes coco_results.json
+                        (default results.json)
+  --thresh <p>          detection threshold (default 0.005, as darknet detector valid)
+  --per-class           also print AP, AP50 and AP75 per category`,
   train: `usage: darknet-node train --cfg <file> --data <file.data|list.txt> --max-batches <n> [options]
   --weights <file>      initial weights
   --out <dir>           where weights are written (default: the .data file's backup=)
@@ -155,85 +162,107 @@ async function cmdDetect(args: string[]): Promise<void> {
   }
 }
 
-async function readDataset(data: string, imagesDir: string | undefined): Promise<{ images: Array<{ id: number; path: string }>; gt: GroundTruth[]; categoryIds?: number[] }> {
+interface EvalImage {
+  id: ImageId;
+  path: string;
+}
+
+/** The images and ground truth of an evaluation set: a COCO annotations file, a .data file or a list. */
+async function readDataset(data: string, imagesDir: string | undefined, category: (c: number) => number): Promise<{ images: EvalImage[]; gt: GroundTruth[]; dataset?: CocoDataset }> {
   if (data.endsWith('.json')) {
-    const ds = fromCocoAnnotations(JSON.parse(await readFile(data, 'utf8')), data);
+    const dataset = fromCocoAnnotations(parseJson(await readTextFile(data, 'annotations', MAX_JSON_BYTES), data), data);
     const dir = imagesDir ?? dirname(data);
-    return {
-      images: [...ds.images].map(([id, im]) => ({ id: Number(id), path: join(dir, im.fileName) })),
-      gt: ds.groundTruth, categoryIds: ds.categoryIds,
-    };
+    return { images: [...dataset.images].map(([id, im]) => ({ id, path: join(dir, im.fileName) })), gt: dataset.groundTruth, dataset };
   }
   let list = data;
   if (data.endsWith('.data')) {
-    const m = /^\s*valid\s*=\s*(.+)$/m.exec(await readFile(data, 'utf8'));
+    const m = /^\s*valid\s*=\s*(.+)$/m.exec(await readTextFile(data, 'data', MAX_CFG_BYTES));
     if (!m) throw new DarknetError('DATASET', 'no valid= entry', { file: data });
     list = m[1]!.trim();
   }
-  const paths = (await readFile(list, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  const paths = (await readTextFile(list, 'image list', MAX_JSON_BYTES)).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  // image ids as `darknet detector valid` derives them from file names, so that its results and
+  // ours name the same images; names without unique numbers fall back to list positions
+  let ids: ImageId[] = paths.map(darknetImageId);
+  if (new Set(ids).size !== ids.length) {
+    console.error('eval: the file names do not carry unique numbers (Darknet takes the number after the last "_"): images are numbered by their position in the list');
+    ids = paths.map((_, i) => i);
+  }
   const sharp = (await import('sharp')).default;
-  const images: Array<{ id: number; path: string }> = [];
   const gt: GroundTruth[] = [];
   for (const [i, p] of paths.entries()) {
     const { width = 0, height = 0 } = await sharp(p).metadata();
     const label = labelPathFor(p);
-    gt.push(...fromDarknetLabels(await readFile(label, 'utf8'), width, height, i, label));
-    images.push({ id: i, path: p });
+    gt.push(...fromDarknetLabels(await readTextFile(label, 'label', MAX_JSON_BYTES), width, height, ids[i]!, label).map((g) => ({ ...g, categoryId: category(g.categoryId) })));
   }
-  return { images, gt };
+  return { images: paths.map((path, i) => ({ id: ids[i]!, path })), gt };
 }
 
-const fmt = (v: number) => (v < 0 ? '  n/a' : v.toFixed(3));
-function printStats(s: CocoStats, map50: number): void {
-  const rows: Array<[string, number]> = [
-    ['Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]', s.AP],
-    ['Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ]', s.AP50],
-    ['Average Precision  (AP) @[ IoU=0.75      | area=   all | maxDets=100 ]', s.AP75],
-    ['Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ]', s.APsmall],
-    ['Average Precision  (AP) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ]', s.APmedium],
-    ['Average Precision  (AP) @[ IoU=0.50:0.95 | area= large | maxDets=100 ]', s.APlarge],
-    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ]', s.AR1],
-    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets= 10 ]', s.AR10],
-    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]', s.AR100],
-    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area= small | maxDets=100 ]', s.ARsmall],
-    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ]', s.ARmedium],
-    ['Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ]', s.ARlarge],
-  ];
-  for (const [k, v] of rows) console.log(` ${k} = ${fmt(v)}`);
-  console.log(` Darknet-style mAP@0.50 (all-point) = ${fmt(map50)}`);
+/** annotation and results files reach hundreds of MB (instances_train2017.json: 470 MB) */
+const MAX_JSON_BYTES = 500 << 20;
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new DarknetError('BAD_INPUT', `not JSON: ${(e as Error).message}`, { file, cause: e });
+  }
+}
+
+function printEvaluation(r: CocoEvaluation, map50: number | undefined, perClass: boolean): void {
+  console.log(r.summary);
+  if (map50 !== undefined) console.log(` Darknet-style mAP@0.50 (all-point) = ${map50 < 0 ? '  n/a' : map50.toFixed(3)}`);
+  if (perClass) console.log(`\n${formatPerCategoryTable(r.perCategory)}`);
 }
 
 async function cmdEval(args: string[]): Promise<void> {
   const { values } = parseArgs({
-    args, options: { cfg: { type: 'string' }, weights: { type: 'string' }, names: { type: 'string' }, data: { type: 'string' }, images: { type: 'string' }, size: { type: 'string' }, out: { type: 'string' }, thresh: { type: 'string' } },
+    args, options: {
+      cfg: { type: 'string' }, weights: { type: 'string' }, names: { type: 'string' }, data: { type: 'string' }, images: { type: 'string' }, size: { type: 'string' },
+      out: { type: 'string' }, thresh: { type: 'string' }, annotations: { type: 'string' }, results: { type: 'string' }, 'per-class': { type: 'boolean' },
+    },
   });
-  if (!values.data) throw new UsageError(HELP.eval!);
+  const perClass = values['per-class'] ?? false;
+  if (values.results !== undefined) {
+    // score an existing results file: no model
+    if (!values.annotations) throw new UsageError('--results needs --annotations (the COCO annotations file the results are scored against)');
+    if (values.cfg || values.weights || values.data) throw new UsageError('--results scores an existing file: leave out --cfg, --weights and --data');
+    const dataset = fromCocoAnnotations(parseJson(await readTextFile(values.annotations, 'annotations', MAX_JSON_BYTES), values.annotations), values.annotations);
+    const r = await evaluateCoco(dataset, values.results);
+    const preds = fromCocoResults(parseJson(await readTextFile(values.results, 'results', MAX_JSON_BYTES), values.results), values.results);
+    printEvaluation(r, darknetMap(dataset.groundTruth, preds).map, perClass);
+    console.log(`${values.results}: ${r.detections} detections on ${r.images} images`);
+    return;
+  }
+  const data = values.data ?? values.annotations;
+  if (!data) throw new UsageError(HELP.eval!);
   const thresh = num(values.thresh, 'thresh', 0.005)!;
-  const { images, gt, categoryIds } = await readDataset(values.data, values.images);
   const det = await loadDetector(values);
-  const results: Array<{ image_id: number; category_id: number; bbox: number[]; score: number }> = [];
-  // COCO annotations use COCO category ids: map an 80-class model's indices as `detector valid` does
-  const catId = values.data.endsWith('.json') && det.shape.classes === 80 ? (c: number) => COCO_IDS[c]! : (c: number) => c;
+  const entries: CocoResultEntry[] = [];
+  let dataset: CocoDataset | undefined;
+  let gt: GroundTruth[];
+  let images: EvalImage[];
   try {
+    // `detector valid` maps an 80-class network's classes to COCO's category ids
+    const category = darknetCategory(det.shape.classes);
+    ({ images, gt, dataset } = await readDataset(data, values.images, category));
+    const sharp = (await import('sharp')).default;
     for (const [i, im] of images.entries()) {
       const dets = await det.detect(im.path, { thresh, nms: 0.45 });
-      // like `darknet detector valid`: one entry per class with probability > 0, corners clipped
-      for (const d of dets) {
-        d.classProbs.forEach((p, c) => {
-          if (p > 0) results.push({ image_id: im.id, category_id: catId(c), bbox: [d.box.x, d.box.y, d.box.width, d.box.height], score: p });
-        });
-      }
+      const { width = 0, height = 0 } = await sharp(im.path).metadata();
+      entries.push(...darknetCocoEntries(dets, im.id, width, height, category));
       progressBar(i + 1, images.length, 'eval');
     }
   } finally {
     det.dispose();
   }
   const out = values.out ?? 'results.json';
-  await writeFile(out, JSON.stringify(results));
-  const preds: Prediction[] = results.map((r) => ({ imageId: r.image_id, categoryId: r.category_id, bbox: r.bbox as Prediction['bbox'], score: r.score }));
-  const r = cocoEvaluate(gt, preds, { imageIds: images.map((i) => i.id), ...(categoryIds ? { categoryIds } : {}) });
-  printStats(r.stats, darknetMap(gt, preds).map);
-  console.log(`results: ${out} (${results.length} detections on ${images.length} images)`);
+  await writeFile(out, formatDarknetResults(entries));
+  const preds: Prediction[] = entries.map((e) => ({ imageId: e.image_id, categoryId: e.category_id, bbox: e.bbox, score: e.score }));
+  const truth = dataset ?? { groundTruth: gt, imageIds: images.map((i) => i.id), categoryIds: [...new Set(gt.map((g) => g.categoryId))] };
+  const r = await evaluateCoco(truth, preds.map((p) => ({ image_id: p.imageId, category_id: p.categoryId, bbox: p.bbox, score: p.score })));
+  printEvaluation(r, darknetMap(gt, preds).map, perClass);
+  console.log(`results: ${out} (${entries.length} detections on ${images.length} images)`);
 }
 
 async function cmdTrain(args: string[]): Promise<void> {
