@@ -7,8 +7,10 @@ export type { ImageInput, RawImage, SharpRawOutput, SharpLike } from './input.js
 export { DarknetError } from './errors.js';
 export type { DarknetErrorCode } from './errors.js';
 export * from './cfg/index.js';
-export { readWeightsHeader, parseWeightsHeader, checkWeights, expectedWeightsBytes } from './weights.js';
-export type { WeightsHeader } from './weights.js';
+export { readWeightsHeader, parseWeightsHeader, checkWeights, checkPrefixWeights, weightsCoverage, expectedWeightsBytes } from './weights.js';
+export type { WeightsHeader, WeightsCoverage } from './weights.js';
+export { partialWeights } from './partial.js';
+export type { PartialOptions, PartialResult } from './partial.js';
 export { networkInfo, formatLayerTable } from './info.js';
 export type { NetworkInfo, LayerInfo, HeadInfo } from './info.js';
 export { writeRandomWeights } from './random-weights.js';

@@ -109,6 +109,8 @@ export interface NativeCapabilities {
 export interface NativeTrainOptions {
   cfg: string;
   weights?: string;
+  /** `weights` holds only this many leading layers (a prefix file); the rest keep their initialisation */
+  weightLayers?: number;
   paths: string[];
   maxBatches: number;
   checkpointEvery: number;

@@ -72,3 +72,53 @@ export async function checkWeights(path: string, shape: NetworkShape, cfgName = 
   }
   return header;
 }
+
+/** What a .weights file holds of a network: the whole of it, or whole layers for a prefix. */
+export interface WeightsCoverage {
+  header: WeightsHeader;
+  /** file size in bytes */
+  size: number;
+  /** parameter floats after the header */
+  floats: number;
+  /**
+   * Leading layers whose parameters the file holds: all of the network's for a complete file;
+   * for a prefix, through the last layer with parameters in it (74 for darknet53.conv.74).
+   */
+  layers: number;
+  /** false for a prefix file (what `darknet partial` cuts) */
+  complete: boolean;
+}
+
+/**
+ * Sizes a .weights file against a network, accepting a prefix: Darknet's loader reads layers until
+ * the file ends, which is how training starts from darknet53.conv.74. Accepts the exact size, or
+ * whole layers for a prefix holding at least one layer's parameters; refuses (WEIGHTS_SIZE) a file
+ * longer than the network, one with no parameters, and one cut inside a layer — naming that layer,
+ * since Darknet would silently keep a half-read layer.
+ */
+export function weightsCoverage(shape: Pick<NetworkShape, 'layers' | 'weightFloats'>, header: WeightsHeader, size: number, file: string, cfgName = 'the cfg'): WeightsCoverage {
+  const fail = (msg: string) => new DarknetError('WEIGHTS_SIZE', msg, { file });
+  const full = expectedWeightsBytes(shape, header);
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  if (size === full) return { header, size, floats: shape.weightFloats, layers: shape.layers.length, complete: true };
+  if (size > full) throw fail(`${fmt(size)} bytes, but ${cfgName} needs ${fmt(full)}: ${fmt(size - full)} bytes too many (made for another network?)`);
+  const bytes = size - header.headerBytes;
+  if (bytes <= 0) throw fail(`the file holds a header and no layer's parameters (${cfgName} needs ${fmt(full)} bytes)`);
+  let end: number = header.headerBytes;
+  for (const l of shape.layers) {
+    const next = end + 4 * l.weightFloats;
+    if (next === size) return { header, size, floats: bytes / 4, layers: l.index + 1, complete: false };
+    if (next > size) {
+      throw fail(`${fmt(size)} bytes end inside layer ${l.index} (${l.type}, line ${l.line}), ${fmt(size - end)} bytes into its ${fmt(next - end)}: ` +
+        `whole layers end at ${fmt(end)} or ${fmt(next)} bytes (${cfgName} needs ${fmt(full)} in all; truncated, or made for another network?)`);
+    }
+    end = next;
+  }
+  throw new Error('unreachable: a file shorter than the network ends in or after one of its layers');
+}
+
+/** checkWeights for a file that may hold a prefix of the network (see weightsCoverage). */
+export async function checkPrefixWeights(path: string, shape: NetworkShape, cfgName = 'the cfg'): Promise<WeightsCoverage> {
+  const { header, size } = await readHeaderAndSize(path);
+  return weightsCoverage(shape, header, size, path, cfgName);
+}

@@ -59,7 +59,7 @@ static void do_parse(void *p) {
 
 static void do_weights_and_lean(void *p) {
   load_ctx *c = p;
-  if (c->weights) dn_read_weights(c->h->net, c->weights, c->o->progress, c->o->progress_ctx);
+  if (c->weights) dn_read_weights(c->h->net, c->weights, c->o->weight_layers, c->o->progress, c->o->progress_ctx);
   if (c->o->lean) dn_make_lean(c->h);
   /* Fast numerics fold batch-norm into the weights: inference-only, CPU-only networks. */
   if (c->o->lean && c->o->fast && c->o->device < 0) dn_make_fast(c->h);
@@ -109,7 +109,8 @@ int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_netw
    * flag and the rand() stream make_yolo_layer reseeds are this thread's own (rand.c). Reading
    * weights (most of a load) runs in parallel. */
   pthread_mutex_lock(&dn_parse_lock);
-  dn_g_skip_thread = weights ? DN_THREAD_ID() : NULL;
+  /* A prefix file leaves the later layers as initialised: they must be drawn. */
+  dn_g_skip_thread = weights && o->weight_layers <= 0 ? DN_THREAD_ID() : NULL;
 #ifdef GPU
   /* parse_network_cfg copies the global gpu_index into the network and allocates on the current
    * device: set both for this network only, and restore them for the next. */

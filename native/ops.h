@@ -42,6 +42,9 @@ typedef struct {
   int device;  /* CUDA device, -1 = CPU */
   dn_progress_fn progress;
   void *progress_ctx;
+  int weight_layers; /* the weights file holds only this many leading layers (what Darknet's
+                        `partial` cuts, checked in TypeScript): the rest keep their random
+                        initialisation, as with Darknet's loader. 0: all layers */
 } dn_load_opts;
 
 /* cfg/weights are file paths; weights may be NULL (random init, for training or tests). */

@@ -28,7 +28,8 @@ void dn_make_lean(struct dn_network *h);          /* inside a guarded call */
 void dn_release_lean(struct dn_network *h);       /* before free_network */
 void dn_account(const struct dn_network *h, dn_memory *out);
 
-/* weights_io.c: load_weights() with every read checked and progress reported. */
-void dn_read_weights(network *net, const char *path, dn_progress_fn progress, void *ctx);
+/* weights_io.c: load_weights() with every read checked and progress reported; layers > 0 reads
+ * only the parameters of the first `layers` layers (load_weights_upto's cutoff). */
+void dn_read_weights(network *net, const char *path, int layers, dn_progress_fn progress, void *ctx);
 
 #endif

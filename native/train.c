@@ -40,7 +40,7 @@ static void do_save(void *p) {
 
 int dn_train(const dn_train_params *p, dn_train_fn progress, void *ctx, char *err, size_t errlen) {
   dn_network *h = NULL;
-  dn_load_opts o = {.lean = 0, .fast = 0, .threads = 0, .device = -1};
+  dn_load_opts o = {.lean = 0, .fast = 0, .threads = 0, .device = -1, .weight_layers = p->weight_layers};
   /* Darknet draws on this thread only (rand.c); building the [yolo] layer reseeds with 0, so the
    * seed is set again for the training draws. */
   dn_srand(p->seed);

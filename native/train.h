@@ -17,6 +17,7 @@ typedef struct {
   int clear_seen;       /* restart the iteration count of the initial weights */
   const char *prefix;   /* checkpoints: <prefix>_<iteration>.weights, <prefix>_final.weights */
   unsigned seed;        /* this thread's random stream: initial weights, augmentation, dropout */
+  int weight_layers;    /* weights holds only this many leading layers (0: all; dn_load_opts) */
 } dn_train_params;
 
 typedef struct {

@@ -43,6 +43,7 @@ class TrainWorker : public PromiseWorker {
     checkpointEvery_ = num("checkpointEvery");
     clearSeen_ = o.Get("clearSeen").ToBoolean().Value();
     seed_ = o.Get("seed").ToNumber().Uint32Value();
+    if (!o.Get("weightLayers").IsUndefined()) weightLayers_ = num("weightLayers");
     Napi::Value paths = o.Get("paths");
     if (!paths.IsArray()) Throw(env, "BAD_INPUT", "paths must be an array");
     Napi::Array a = paths.As<Napi::Array>();
@@ -80,7 +81,7 @@ class TrainWorker : public PromiseWorker {
     std::vector<char *> paths;
     for (auto &s : paths_) paths.push_back(s.data());
     dn_train_params p{cfg_.c_str(), hasWeights_ ? weights_.c_str() : nullptr, paths.data(), static_cast<int>(paths.size()),
-                      maxBatches_, checkpointEvery_, clearSeen_ ? 1 : 0, prefix_.c_str(), seed_};
+                      maxBatches_, checkpointEvery_, clearSeen_ ? 1 : 0, prefix_.c_str(), seed_, weightLayers_};
     char msg[DN_GUARD_MSG + 4096];
     int rc = dn_train(&p, &TrainWorker::OnStep, this, msg, sizeof msg);
     if (rc < 0) throw CodedError("DARKNET", msg);
@@ -102,7 +103,7 @@ class TrainWorker : public PromiseWorker {
   std::string cfg_, weights_, prefix_, finalPath_;
   bool hasWeights_ = false, clearSeen_ = false, stopped_ = false;
   uint32_t seed_ = 0;
-  int maxBatches_ = 0, checkpointEvery_ = 0;
+  int maxBatches_ = 0, checkpointEvery_ = 0, weightLayers_ = 0;
   int lastIteration_ = 0;
   float lastAvgLoss_ = 0;
   std::vector<std::string> paths_;
@@ -110,7 +111,7 @@ class TrainWorker : public PromiseWorker {
 
 }  // namespace
 
-// train({ cfg, weights?, paths, maxBatches, checkpointEvery, prefix, clearSeen }, onProgress)
+// train({ cfg, weights?, weightLayers?, paths, maxBatches, checkpointEvery, prefix, clearSeen, seed }, onProgress)
 //   → { promise: Promise<{ weights, stopped }>, stop(): void }
 Napi::Value Train(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();

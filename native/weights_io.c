@@ -52,7 +52,7 @@ static void read_connected(reader *r, layer *l, int i, int transpose) {
   }
 }
 
-void dn_read_weights(network *net, const char *path, dn_progress_fn progress, void *ctx) {
+void dn_read_weights(network *net, const char *path, int layers, dn_progress_fn progress, void *ctx) {
   reader r = {fopen(path, "rb"), path, 0, 0, progress, ctx};
   if (!r.fp) dn_guard_fail("%s: cannot open weights file", path);
   struct stat st;
@@ -75,7 +75,8 @@ void dn_read_weights(network *net, const char *path, dn_progress_fn progress, vo
     r.done = 16;
   }
   int transpose = major > 1000 || minor > 1000;
-  for (int i = 0; i < net->n; i++) {
+  int n = layers > 0 && layers < net->n ? layers : net->n;
+  for (int i = 0; i < n; i++) {
     layer *l = &net->layers[i];
     if (l->dontload) continue;
     if (l->type == CONVOLUTIONAL || l->type == DECONVOLUTIONAL) read_conv(&r, l, i);

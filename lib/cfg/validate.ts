@@ -49,6 +49,14 @@ export interface LayerShape {
   activation?: string;
   /** route/shortcut: absolute indices of the layers read */
   from?: number[];
+  /** connected: floats per image it reads (the previous layer's outputs) */
+  inputs?: number;
+  /** convolutional `flipped=1`: Darknet transposes the weights it reads (size²·c rows × filters) */
+  flipped?: boolean;
+  /** batch-normalised layer with `dontloadscales=1`: its scales are not read, but are written */
+  dontloadscales?: boolean;
+  /** `dontsave=1`: Darknet reads this layer's parameters but leaves them out when it writes */
+  dontsave?: boolean;
   yolo?: YoloHead;
 }
 
@@ -190,6 +198,12 @@ export function validateCfg(cfg: Cfg, opts: ValidateOptions = {}): NetworkShape 
       return abs;
     };
     let L: LayerShape;
+    // Where save_weights departs from load_weights for a layer with parameters: the files
+    // Darknet writes then differ from what it reads (partialWeights must know).
+    const saveFlags = (sec: CfgSection, bn: boolean, loadScales: boolean) => ({
+      ...(bn && !loadScales ? { dontloadscales: true } : {}),
+      ...(ck.int(sec, 'dontsave', 0) !== 0 ? { dontsave: true } : {}),
+    });
     const base = { index, type, line: s.line, input: { ...input }, weightFloats: 0, bflops: 0 };
 
     switch (type) {
@@ -210,11 +224,16 @@ export function validateCfg(cfg: Cfg, opts: ValidateOptions = {}): NetworkShape 
         const nweights = (input.c / groups) * filters * size * size;
         workspace = Math.max(workspace, outW * outH * size * size * (input.c / groups));
         const loadScales = bn && ck.int(s, 'dontloadscales', 0) === 0;
+        const flipped = ck.int(s, 'flipped', 0) !== 0;
+        // load_convolutional_weights transposes c·size²·filters floats of a flipped layer, which
+        // holds only c/groups·size²·filters: with groups > 1 it writes past the array's end.
+        if (flipped && groups > 1) ck.fail(s, 'flipped', `flipped=1 with groups=${groups}: Darknet would transpose past the end of the weights`, 'CFG_UNSUPPORTED');
         L = {
           ...base, output: { w: outW, h: outH, c: filters }, outputs: outW * outH * filters,
           weightFloats: filters + (loadScales ? 3 * filters : 0) + nweights,
           bflops: (2 * filters * size * size * (input.c / groups) * outH * outW) / 1e9,
           filters, size, stride, groups, batchNormalize: bn, activation,
+          ...saveFlags(s, bn, loadScales), ...(flipped ? { flipped } : {}),
         };
         break;
       }
@@ -346,7 +365,8 @@ export function validateCfg(cfg: Cfg, opts: ValidateOptions = {}): NetworkShape 
         L = {
           ...base, output: { w: 1, h: 1, c: output }, outputs: output,
           weightFloats: output + inputs * output + (loadScales ? 3 * output : 0),
-          bflops: (2 * inputs * output) / 1e9, batchNormalize: bn, activation,
+          bflops: (2 * inputs * output) / 1e9, batchNormalize: bn, activation, inputs,
+          ...saveFlags(s, bn, loadScales),
         };
         break;
       }

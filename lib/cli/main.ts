@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * darknet-node command line: info, detect, bench, eval, train, build.
+ * darknet-node command line: info, detect, bench, eval, train, partial, build.
  * Exit codes: 0 success, 1 failure (one readable line; --verbose for the stack), 2 usage error.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +20,7 @@ import { fromCocoAnnotations, fromCocoResults, fromDarknetLabels, type CocoDatas
 import { darknetMap } from '../eval/voc.js';
 import { MAX_CFG_BYTES, readTextFile } from '../files.js';
 import { formatLayerTable, networkInfo } from '../info.js';
+import { partialWeights } from '../partial.js';
 import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
 import { annotate } from './annotate.js';
 import { SHAPES_MODEL } from '../models.js';
@@ -35,6 +36,7 @@ commands:
   info <cfg>         print the layer table (BFLOPs) and the YOLO heads
   eval               evaluate a model on a dataset (COCO metrics, mAP@0.5)
   train              train a model with Darknet's trainer
+  partial            keep the first layers of a .weights file (as \`darknet partial\`)
   bench              time detection on this machine (network and end-to-end)
   build              build the native addon from source (when no prebuilt binary fits)
 
@@ -69,8 +71,12 @@ darknet-node <command> --help for its options`,
                         (default results.json)
   --thresh <p>          detection threshold (default 0.005, as darknet detector valid)
   --per-class           also print AP, AP50 and AP75 per category`,
+  partial: `usage: darknet-node partial <cfg> <weights> <out> <layers>
+  writes the parameters of the first <layers> layers of <weights> to <out>, byte for byte what
+  \`darknet partial\` writes (darknet53.cfg darknet53.weights darknet53.conv.74 74 cuts the
+  backbone YOLOv3 training starts from; train --weights accepts such a file)`,
   train: `usage: darknet-node train --cfg <file> --data <file.data|list.txt> --max-batches <n> [options]
-  --weights <file>      initial weights
+  --weights <file>      initial weights (complete, or the first layers: see partial)
   --out <dir>           where weights are written (default: the .data file's backup=)
   --checkpoint <n>      write weights every n iterations (default 100)`,
 };
@@ -286,11 +292,20 @@ async function cmdTrain(args: string[]): Promise<void> {
   console.log(`${r.aborted ? 'stopped' : 'done'} after ${r.iterations} iterations, avg loss ${r.avgLoss.toFixed(3)}: ${r.weights}`);
 }
 
+async function cmdPartial(args: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 4) throw new UsageError(HELP.partial!);
+  const [cfg, weights, out, n] = positionals as [string, string, string, string];
+  if (!/^[1-9]\d*$/.test(n)) throw new UsageError(`<layers> must be a positive integer (got "${n}")`);
+  const r = await partialWeights({ cfg, weights, out, layers: Number(n) });
+  console.log(`${r.file}: layers 0–${r.layers - 1}, ${r.bytes.toLocaleString('en-US')} bytes`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const args = argv.filter((a) => a !== '--verbose');
   const [cmd, ...rest] = args;
-  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, bench: cmdBench, build: cmdBuild };
+  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild };
   if (!cmd || cmd === '--help' || cmd === '-h') {
     console.log(HELP.main);
     return cmd ? 0 : 2;

@@ -8,14 +8,16 @@ import { callSite, DarknetError, publicError } from '../errors.js';
 import { fromDarknetLabels } from '../eval/formats.js';
 import { ioError, readTextFile } from '../files.js';
 import { native } from '../native.js';
-import { checkWeights } from '../weights.js';
+import { checkPrefixWeights } from '../weights.js';
 
 export interface TrainOptions {
   /** training cfg: its batch, subdivisions, learning-rate schedule and augmentation are used */
   cfg: string;
   /** a Darknet .data file (its `train=` list), a list file of image paths, or the paths */
   data: string | readonly string[];
-  /** weights to start from (e.g. a checkpoint); random initialisation otherwise */
+  /** weights to start from: a checkpoint, or the first layers of a network (darknet53.conv.74, cut by
+   * partialWeights / `darknet partial`: the layers after them keep their random initialisation);
+   * random initialisation otherwise */
   initialWeights?: string;
   /** stop after this many iterations (overrides the cfg's max_batches) */
   maxBatches: number;
@@ -54,6 +56,8 @@ export interface TrainResult {
   aborted: boolean;
   /** the seed used (pass it back as `seed` to repeat the run) */
   seed: number;
+  /** with initialWeights: how many leading layers it held (all of them for a complete file) */
+  initialLayers?: number;
 }
 
 const IMAGE_EXT = /\.(jpe?g|png)$/i;
@@ -152,7 +156,7 @@ export class Trainer extends EventEmitter {
     const last = shape.layers[shape.layers.length - 1]!;
     if (!last.yolo) throw new DarknetError('CFG_UNSUPPORTED', 'the last layer must be [yolo] or [region] to train a detector', { file: o.cfg });
     if (shape.channels !== 3) throw new DarknetError('CFG_UNSUPPORTED', 'training images are RGB: the network must take channels=3', { file: o.cfg });
-    if (o.initialWeights) await checkWeights(o.initialWeights, shape, basename(o.cfg));
+    const initial = o.initialWeights ? await checkPrefixWeights(o.initialWeights, shape, basename(o.cfg)) : undefined;
     const { paths, backup } = await loadTrainingSet(o.data, shape.classes);
     const outDir = resolve(o.outDir ?? backup ?? 'backup');
     await mkdir(outDir, { recursive: true });
@@ -161,7 +165,12 @@ export class Trainer extends EventEmitter {
     const started = Date.now();
     let last_: TrainProgress | undefined;
     const job = native().train(
-      { cfg: resolve(o.cfg), ...(o.initialWeights ? { weights: resolve(o.initialWeights) } : {}), paths, maxBatches: o.maxBatches, checkpointEvery: every, prefix, clearSeen: o.clearSeen ?? false, seed },
+      {
+        cfg: resolve(o.cfg), ...(o.initialWeights ? { weights: resolve(o.initialWeights) } : {}),
+        // the native loader reads exactly these layers, as checked here (a file that shrank since fails)
+        ...(initial && !initial.complete ? { weightLayers: initial.layers } : {}),
+        paths, maxBatches: o.maxBatches, checkpointEvery: every, prefix, clearSeen: o.clearSeen ?? false, seed,
+      },
       (p) => {
         last_ = { ...p, elapsed: Date.now() - started };
         if (p.checkpoint) {
@@ -182,7 +191,7 @@ export class Trainer extends EventEmitter {
       // Progress events travel through a thread-safe function whose queue may still hold the
       // last ones when the job settles: let them through so every iteration was reported.
       for (let i = 0; i < 1000 && (last_?.iteration ?? 0) < r.iterations; i++) await new Promise((ok) => setImmediate(ok));
-      return { weights: r.weights, iterations: r.iterations, avgLoss: r.avgLoss, checkpoints, aborted, seed };
+      return { weights: r.weights, iterations: r.iterations, avgLoss: r.avgLoss, checkpoints, aborted, seed, ...(initial ? { initialLayers: initial.layers } : {}) };
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
     }

@@ -2,10 +2,14 @@
  * Training from Node with Darknet's own trainer: progress per iteration, checkpoints, abort,
  * and typed errors naming the file and line for bad training data.
  */
-import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseCfg } from '../../lib/cfg/parse.js';
+import { validateCfg } from '../../lib/cfg/validate.js';
 import { Detector } from '../../lib/detector.js';
+import { partialWeights } from '../../lib/partial.js';
+import { writeRandomWeights } from '../../lib/random-weights.js';
 import { generateSyntheticDataset, labelPathFor, Trainer, type SyntheticDataset, type TrainProgress } from '../../lib/train/index.js';
 import { CACHE } from '../helpers/fixtures.js';
 import { CFG } from '../helpers/train-cfg.js';
@@ -45,6 +49,43 @@ describe('Trainer', () => {
     // and training continues from it
     const more = await new Trainer().train({ cfg, data: ds.trainList, initialWeights: r.weights, maxBatches: 5, checkpointEvery: 0, outDir: join(dir, 'out2') });
     expect(more.iterations).toBe(5);
+    expect(more.initialLayers).toBe(6); // a complete file holds every layer
+  });
+
+  it('starts from the first layers of a network (a partialWeights file), whose later layers keep their random initialisation', async () => {
+    const shape = validateCfg(parseCfg(CFG));
+    const full = join(dir, 'full.weights');
+    // layers 0–2: two batch-normalised convolutions and a maxpool; the head convolution is left out
+    const prefix = async (seed: number) => {
+      await writeRandomWeights(shape, full, { seed });
+      return (await partialWeights({ cfg, weights: full, out: join(dir, `prefix-${seed}.weights`), layers: 3 })).file;
+    };
+    const train = async (initialWeights: string) => {
+      const losses: number[] = [];
+      const t = new Trainer();
+      t.on('progress', (p: TrainProgress) => losses.push(p.loss));
+      const r = await t.train({ cfg, data: ds.trainList, initialWeights, maxBatches: 2, checkpointEvery: 0, outDir: join(dir, 'prefix-out'), seed: 11 });
+      return { r, losses };
+    };
+    const a = await prefix(1);
+    const first = await train(a);
+    expect(first.r).toMatchObject({ initialLayers: 3, iterations: 2 });
+    expect(first.losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
+    expect((await train(a)).losses).toEqual(first.losses);
+    // Another prefix changes the first loss: it was read, and the head convolution after it was
+    // drawn at random. Left at zero (the initialisation a complete file skips), the head would
+    // output 0 whatever layers 0–2 hold, and the first loss would not change.
+    expect((await train(await prefix(2))).losses[0]).not.toBe(first.losses[0]);
+    // the result is complete weights
+    const det = await Detector.load({ cfg, weights: first.r.weights, batch: 1 });
+    det.dispose();
+    // a detector needs every layer
+    await expect(Detector.load({ cfg, weights: a, batch: 1 })).rejects.toMatchObject({ code: 'WEIGHTS_SIZE' });
+    // a file cut inside a layer is refused, naming the layer
+    const cut = join(dir, 'cut.weights');
+    writeFileSync(cut, readFileSync(a).subarray(0, -4));
+    await expect(new Trainer().train({ cfg, data: ds.trainList, initialWeights: cut, maxBatches: 1, outDir: join(dir, 'prefix-out') }))
+      .rejects.toMatchObject({ code: 'WEIGHTS_SIZE', file: cut, message: expect.stringMatching(/inside layer 2 \(convolutional, line 28\)/) });
   });
 
   it('stops on an AbortSignal after the current iteration and still writes the weights', async () => {

@@ -6,7 +6,10 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseCfg } from '../../lib/cfg/parse.js';
+import { validateCfg } from '../../lib/cfg/validate.js';
 import { classColor } from '../../lib/cli/annotate.js';
+import { writeRandomWeights } from '../../lib/random-weights.js';
 import { generateSyntheticDataset } from '../../lib/train/index.js';
 import { CACHE, ensureModel, pngPath, ROOT } from '../helpers/fixtures.js';
 import { run as runProcess } from '../helpers/proc.js';
@@ -80,6 +83,31 @@ describe('darknet-node CLI', () => {
       expect(Object.keys(row).sort()).toEqual(['bbox', 'category_id', 'image_id', 'score']);
       expect(row.score as number).toBeGreaterThan(0.005);
     }
+  });
+
+  it('partial keeps the first layers of a .weights file; usage errors exit 2, a layer count beyond the network 1', async () => {
+    const dir = join(CACHE, 'cli-partial');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const cfg = join(dir, 'tiny-shapes.cfg');
+    writeFileSync(cfg, CFG);
+    const shape = validateCfg(parseCfg(CFG));
+    const weights = join(dir, 'full.weights');
+    await writeRandomWeights(shape, weights, { seed: 4 });
+    const out = join(dir, 'first3.weights');
+    const r = await run('partial', cfg, weights, out, '3');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/first3\.weights: layers 0–2, 5,876 bytes/);
+    const cut = readFileSync(out);
+    // version 0.2, 0 images seen, then layers 0–2 of the input unchanged
+    expect(cut.length).toBe(20 + 4 * (248 + 1216));
+    expect(cut.subarray(20).equals(readFileSync(weights).subarray(20, cut.length))).toBe(true);
+    expect((await run('partial', cfg, weights, out)).status).toBe(2);
+    expect((await run('partial', cfg, weights, out, 'three')).status).toBe(2);
+    const big = await run('partial', cfg, weights, out, '7');
+    expect(big.status).toBe(1);
+    expect(big.stderr).toMatch(/\[BAD_INPUT\] .*the network has 6 layers/);
+    expect((await run('partial', '--help')).stdout).toMatch(/darknet partial/);
   });
 
   it('exit codes: 2 for usage errors, 1 for failures with one readable line (a stack only with --verbose)', async () => {

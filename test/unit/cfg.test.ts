@@ -153,6 +153,7 @@ describe('validateCfg refuses what would crash or mislead Darknet', () => {
     ['steps/scales count mismatch', '[net]\nwidth=64\nheight=64\nchannels=3\npolicy=steps\nsteps=10,20\nscales=.1\n[convolutional]\nfilters=1\n', 'CFG_INVALID', 7, /2 steps but 1 scales/],
     ['a huge network', '[net]\nwidth=16384\nheight=16384\nchannels=3\n[convolutional]\nfilters=1024\nsize=3\npad=1\n', 'CFG_INVALID', 1, /GiB/],
     ['a head with more classes than the last layer', NET + '[convolutional]\nfilters=18\n[yolo]\nclasses=1\nmask=0,1,2\nnum=3\n[route]\nlayers=-2\n[convolutional]\nfilters=15\n[yolo]\nclasses=0\nmask=0,1,2\nnum=3\n', 'CFG_INVALID', 8, /overflow/],
+    ['flipped grouped convolution (transpose past the weights)', NET + '[convolutional]\nfilters=6\ngroups=3\nflipped=1\n', 'CFG_UNSUPPORTED', 8, /transpose past the end/],
     ['map files', NET + '[convolutional]\nfilters=18\n[yolo]\nclasses=1\nnum=3\nmap=/etc/passwd\n', 'CFG_UNSUPPORTED', 10, /not supported/],
   ])('%s', (_name, text, code, line, re) => {
     rejects(text, code, line, re);
