@@ -70,7 +70,8 @@ darknet-node <command> --help for its options`,
   --out <file.json>     results file, as \`darknet detector valid\` writes coco_results.json
                         (default results.json)
   --thresh <p>          detection threshold (default 0.005, as darknet detector valid)
-  --per-class           also print AP, AP50 and AP75 per category`,
+  --per-class           also print AP, AP50 and AP75 per category
+  --numerics <mode>     fast (default) or reference (libdarknet's own arithmetic)`,
   partial: `usage: darknet-node partial <cfg> <weights> <out> <layers>
   writes the parameters of the first <layers> layers of <weights> to <out>, byte for byte what
   \`darknet partial\` writes (darknet53.cfg darknet53.weights darknet53.conv.74 74 cuts the
@@ -226,8 +227,11 @@ async function cmdEval(args: string[]): Promise<void> {
     args, options: {
       cfg: { type: 'string' }, weights: { type: 'string' }, names: { type: 'string' }, data: { type: 'string' }, images: { type: 'string' }, size: { type: 'string' },
       out: { type: 'string' }, thresh: { type: 'string' }, annotations: { type: 'string' }, results: { type: 'string' }, 'per-class': { type: 'boolean' },
+      numerics: { type: 'string' },
     },
   });
+  const numerics = values.numerics ?? 'fast';
+  if (numerics !== 'fast' && numerics !== 'reference') throw new UsageError('--numerics must be fast or reference');
   const perClass = values['per-class'] ?? false;
   if (values.results !== undefined) {
     // score an existing results file: no model
@@ -243,7 +247,7 @@ async function cmdEval(args: string[]): Promise<void> {
   const data = values.data ?? values.annotations;
   if (!data) throw new UsageError(HELP.eval!);
   const thresh = num(values.thresh, 'thresh', 0.005)!;
-  const det = await loadDetector(values);
+  const det = await loadDetector({ ...values, numerics });
   const entries: CocoResultEntry[] = [];
   let dataset: CocoDataset | undefined;
   let gt: GroundTruth[];
