@@ -126,6 +126,9 @@ export interface NativeTrainProgress {
   avgLoss: number;
   learningRate: number;
   imagesSeen: number;
+  /** the network input size this iteration trained at */
+  width: number;
+  height: number;
   checkpoint?: string;
 }
 

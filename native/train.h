@@ -24,6 +24,7 @@ typedef struct {
   int iteration;
   float loss, avg_loss, rate;
   size_t seen;
+  int w, h; /* the network's input size this iteration was trained at (random=1 changes it) */
   const char *checkpoint; /* written at this iteration, or NULL */
 } dn_train_progress;
 

@@ -18,6 +18,7 @@ struct Progress {
   int iteration;
   float loss, avgLoss, rate;
   double seen;
+  int width, height;
   std::string checkpoint;
 };
 
@@ -59,7 +60,7 @@ class TrainWorker : public PromiseWorker {
     self->lastIteration_ = p->iteration;
     self->lastAvgLoss_ = p->avg_loss;
     auto *data = new Progress{p->iteration, p->loss, p->avg_loss, p->rate, static_cast<double>(p->seen),
-                              p->checkpoint ? p->checkpoint : ""};
+                              p->w, p->h, p->checkpoint ? p->checkpoint : ""};
     napi_status st = self->progress_.BlockingCall(data, [](Napi::Env env, Napi::Function fn, Progress *d) {
       if (env != nullptr) {
         Napi::Object o = Napi::Object::New(env);
@@ -68,6 +69,8 @@ class TrainWorker : public PromiseWorker {
         o.Set("avgLoss", d->avgLoss);
         o.Set("learningRate", d->rate);
         o.Set("imagesSeen", d->seen);
+        o.Set("width", d->width);
+        o.Set("height", d->height);
         if (!d->checkpoint.empty()) o.Set("checkpoint", d->checkpoint);
         fn.Call({o});
       }

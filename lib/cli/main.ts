@@ -284,7 +284,7 @@ async function cmdTrain(args: string[]): Promise<void> {
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
   trainer.on('progress', (p: TrainProgress) => {
-    process.stderr.write(`\r${p.iteration}: loss ${p.loss.toFixed(3)}, avg ${p.avgLoss.toFixed(3)}, rate ${p.learningRate.toExponential(2)}, ${p.imagesSeen} images, ${(p.elapsed / 1000).toFixed(0)} s   `);
+    process.stderr.write(`\r${p.iteration}: loss ${p.loss.toFixed(3)}, avg ${p.avgLoss.toFixed(3)}, rate ${p.learningRate.toExponential(2)}, ${p.imagesSeen} images, ${p.width}×${p.height}, ${(p.elapsed / 1000).toFixed(0)} s   `);
   });
   trainer.on('checkpoint', (p: string) => process.stderr.write(`\ncheckpoint ${p}\n`));
   const r = await trainer.train({

@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseCfg } from '../cfg/parse.js';
-import { validateCfg } from '../cfg/validate.js';
+import { getOption, setOption, type Cfg } from '../cfg/types.js';
+import { validateCfg, type NetworkShape } from '../cfg/validate.js';
 import { callSite, DarknetError, publicError } from '../errors.js';
 import { fromDarknetLabels } from '../eval/formats.js';
 import { ioError, readTextFile } from '../files.js';
@@ -40,6 +41,11 @@ export interface TrainProgress {
   avgLoss: number;
   learningRate: number;
   imagesSeen: number;
+  /** the network input width this iteration trained at: the cfg's, or with `random=1` in the last
+   * [yolo]/[region] section the size Darknet's multi-scale schedule drew (see Trainer) */
+  width: number;
+  /** the input height (equal to width under `random=1`) */
+  height: number;
   /** milliseconds since training started */
   elapsed: number;
   /** the checkpoint written at this iteration, if any */
@@ -129,9 +135,76 @@ export async function loadTrainingSet(data: TrainOptions['data'], classes: numbe
   return backup ? { paths, backup } : { paths };
 }
 
+/** The sizes train_detector draws for `random=1`: multiples of 32 from 320 to 608. */
+const MULTI_SCALE_SIZES: readonly number[] = Array.from({ length: 10 }, (_, i) => (i + 10) * 32);
+
+/** resize_network's layer types (network.c) among those validateCfg allows. */
+const RESIZABLE = new Set(['convolutional', 'maxpool', 'avgpool', 'route', 'shortcut', 'upsample', 'reorg', 'yolo', 'region']);
+
+/**
+ * Refuses, before training starts, a `random=1` cfg that Darknet's resize_network would kill
+ * the process on (error() for a layer type it cannot resize, assert() for a shortcut between
+ * layers of different sizes or a workspace over 2 GB) or turn into a broken network (a route of
+ * mismatched sizes, a kernel larger than its input) at one of MULTI_SCALE_SIZES. A failure inside
+ * resize_network leaves a half-resized network the native trainer can only report and leak.
+ */
+function checkMultiScale(cfg: Cfg, shape: NetworkShape): void {
+  const [net, ...body] = cfg.sections;
+  const fail = (layer: number, msg: string, code: 'CFG_INVALID' | 'CFG_UNSUPPORTED' = 'CFG_UNSUPPORTED'): never => {
+    const sec = body[layer]!;
+    throw new DarknetError(code, `[${sec.type}]: ${msg}`, { ...(cfg.file ? { file: cfg.file } : {}), line: sec.line });
+  };
+  // resize_network stops after the first [avgpool]: later layers keep their (1×1) sizes
+  const resized = (s: NetworkShape) => {
+    const end = s.layers.findIndex((l) => l.type === 'avgpool');
+    return end < 0 ? s.layers : s.layers.slice(0, end + 1);
+  };
+  const checkShape = (s: NetworkShape, size: string) => {
+    for (const l of resized(s)) {
+      if (!RESIZABLE.has(l.type)) fail(l.index, `random=1 resizes the network while training, and Darknet cannot resize a [${l.type}] layer`);
+      const src = l.type === 'shortcut' ? s.layers[l.from![0]!]!.output : undefined;
+      if (src && (src.w !== l.input.w || src.h !== l.input.h)) {
+        fail(l.index, `random=1 resizes the network while training, and Darknet can only resize a shortcut between layers of the same size (at ${size} layer ${l.from![0]} outputs ${src.w}×${src.h}, the previous layer ${l.input.w}×${l.input.h})`);
+      }
+      // resize_network asserts every layer's new workspace (im2col buffer) is at most 2e9 bytes
+      if (s !== shape && l.type === 'convolutional' && 4 * l.output.w * l.output.h * l.size! * l.size! * (l.input.c / l.groups!) > 2e9) {
+        fail(l.index, `random=1 trains at ${size}, where this layer's workspace exceeds the 2 GB Darknet's resize_network allows`, 'CFG_INVALID');
+      }
+    }
+  };
+  checkShape(shape, `${shape.width}×${shape.height}`);
+  for (const dim of MULTI_SCALE_SIZES) {
+    const at: Cfg = { ...cfg, sections: [setOption(setOption({ ...net!, options: [...net!.options] }, 'width', dim), 'height', dim), ...body] };
+    let s: NetworkShape;
+    try {
+      s = validateCfg(at);
+    } catch (e) {
+      if (!(e instanceof DarknetError)) throw e;
+      const where = e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : '';
+      const msg = e.message.startsWith(where) ? e.message.slice(where.length) : e.message;
+      throw new DarknetError(e.code, `random=1 trains at ${dim}×${dim}, where ${msg}`, { ...(e.file ? { file: e.file } : {}), ...(e.line ? { line: e.line } : {}) });
+    }
+    checkShape(s, `${dim}×${dim}`);
+  }
+}
+
+/** Whether the last layer asks for multi-scale training (Darknet tests `l.random` for non-zero). */
+function multiScale(cfg: Cfg, shape: NetworkShape): boolean {
+  const sec = cfg.sections[shape.layers.length]!;
+  const v = getOption(sec, 'random')?.value;
+  return v !== undefined && Number(v) !== 0;
+}
+
 /**
  * Trains a detector with Darknet's own trainer (train_network) on a libuv worker thread.
  * Emits 'progress' (TrainProgress) per iteration and 'checkpoint' (path) when weights are written.
+ *
+ * `random=1` in the last [yolo]/[region] section (as in the stock yolov3 cfgs) trains at several
+ * sizes as Darknet's train_detector does: before the 1st, 11th, 21st, … iteration the network is
+ * resized to a random multiple of 32 from 320 to 608 (drawn from the seeded stream, so a seed
+ * repeats the sizes), and to 608 once fewer than 200 iterations remain before `maxBatches`. Each
+ * progress event reports the size it trained at. Not available in GPU builds (Darknet's
+ * resize_network there only handles GPU networks; the Trainer trains on the CPU).
  */
 export class Trainer extends EventEmitter {
   async train(options: TrainOptions): Promise<TrainResult> {
@@ -155,6 +228,12 @@ export class Trainer extends EventEmitter {
     const shape = validateCfg(cfg);
     const last = shape.layers[shape.layers.length - 1]!;
     if (!last.yolo) throw new DarknetError('CFG_UNSUPPORTED', 'the last layer must be [yolo] or [region] to train a detector', { file: o.cfg });
+    if (multiScale(cfg, shape)) {
+      checkMultiScale(cfg, shape);
+      if (native().capabilities().cuda) {
+        throw new DarknetError('CFG_UNSUPPORTED', 'random=1 (multi-scale training) is not available in a GPU build: Darknet\'s resize_network there handles GPU networks only, and the Trainer trains on the CPU', { file: o.cfg });
+      }
+    }
     if (shape.channels !== 3) throw new DarknetError('CFG_UNSUPPORTED', 'training images are RGB: the network must take channels=3', { file: o.cfg });
     const initial = o.initialWeights ? await checkPrefixWeights(o.initialWeights, shape, basename(o.cfg)) : undefined;
     const { paths, backup } = await loadTrainingSet(o.data, shape.classes);

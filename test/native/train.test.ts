@@ -11,8 +11,25 @@ import { Detector } from '../../lib/detector.js';
 import { partialWeights } from '../../lib/partial.js';
 import { writeRandomWeights } from '../../lib/random-weights.js';
 import { generateSyntheticDataset, labelPathFor, Trainer, type SyntheticDataset, type TrainProgress } from '../../lib/train/index.js';
+import { native } from '../../lib/native.js';
 import { CACHE } from '../helpers/fixtures.js';
 import { CFG } from '../helpers/train-cfg.js';
+
+/** glibc's rand() after srand(seed) (the TYPE_3 additive generator native/rand.c reproduces). */
+function glibcRand(seed: number): () => number {
+  const r: number[] = [seed | 0 || 1];
+  for (let i = 1; i < 31; i++) {
+    const v = (16807 * r[i - 1]!) % 2147483647;
+    r.push(v < 0 ? v + 2147483647 : v);
+  }
+  for (let i = 31; i < 34; i++) r.push(r[i - 31]!);
+  for (let i = 34; i < 344; i++) r.push((r[i - 31]! + r[i - 3]!) >>> 0);
+  return () => {
+    const i = r.length;
+    r.push((r[i - 31]! + r[i - 3]!) >>> 0);
+    return r[i]! >>> 1;
+  };
+}
 
 const dir = join(CACHE, 'train');
 const cfg = join(dir, 'shapes-tiny.cfg');
@@ -34,6 +51,8 @@ describe('Trainer', () => {
     const r = await trainer.train({ cfg, data: ds.dataFile, maxBatches: 4, checkpointEvery: 2, outDir: join(dir, 'out') });
     expect(events.map((e) => e.iteration)).toEqual([1, 2, 3, 4]);
     for (const e of events) {
+      // random=0 in this cfg: every iteration at the cfg's size
+      expect([e.width, e.height]).toEqual([64, 64]);
       expect(Number.isFinite(e.loss) && e.loss > 0).toBe(true);
       expect(e.learningRate).toBeCloseTo(0.001, 6);
       expect(e.elapsed).toBeGreaterThanOrEqual(0);
@@ -153,5 +172,90 @@ describe('Trainer', () => {
     rmSync(label);
     await expect(run([img])).rejects.toMatchObject({ code: 'ENOENT', file: label });
     await expect(new Trainer().train({ cfg, data: [img], maxBatches: 0 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+
+  describe('random=1 (multi-scale, as train_detector)', () => {
+    // one image per iteration and a small rate: sizes up to 608 stay quick and the loss finite
+    const multiCfg = join(dir, 'shapes-random.cfg');
+    const sizes = async (opts: { seed: number; maxBatches: number; stopAt: number }) => {
+      const ac = new AbortController();
+      const seen: TrainProgress[] = [];
+      const t = new Trainer();
+      t.on('progress', (p: TrainProgress) => { seen.push(p); if (p.iteration >= opts.stopAt) ac.abort(); });
+      const r = await t.train({ cfg: multiCfg, data: data.trainList, maxBatches: opts.maxBatches, checkpointEvery: 0, outDir: join(dir, 'random'), seed: opts.seed, signal: ac.signal });
+      expect(seen.map((p) => p.iteration)).toEqual(Array.from({ length: r.iterations }, (_, i) => i + 1));
+      for (const p of seen) {
+        expect(p.height).toBe(p.width);
+        expect(Number.isFinite(p.loss)).toBe(true);
+      }
+      return seen.map((p) => p.width);
+    };
+    // its own images: the test above damages a label file of the shared set
+    let data: SyntheticDataset;
+    beforeAll(async () => {
+      data = await generateSyntheticDataset({ dir: join(dir, 'random-data'), seed: 4, train: 12, val: 1, width: 64, height: 64, minSize: 10, maxSize: 28, maxShapes: 2 });
+      writeFileSync(multiCfg, CFG.replace('batch=8', 'batch=1').replace('learning_rate=0.001', 'learning_rate=0.00001').replace('random=0', 'random=1'));
+    });
+
+    it('resizes before iterations 1, 11, 21, … to a seeded multiple of 32 in 320..608', async () => {
+      const seed = 5;
+      const w = await sizes({ seed, maxBatches: 1000, stopAt: 21 });
+      expect(w.length).toBeGreaterThanOrEqual(21);
+      for (const x of w) {
+        expect(x % 32).toBe(0);
+        expect(x).toBeGreaterThanOrEqual(320);
+        expect(x).toBeLessThanOrEqual(608);
+        expect(x).not.toBe(64);
+      }
+      // Darknet's count++ % 10 == 0 before loading a batch: iterations 1–10, 11–20, 21–30 share a size
+      for (let i = 0; i < w.length; i++) expect(w[i]).toBe(w[i - (i % 10)]);
+      expect(w[10]).not.toBe(w[9]);
+      expect(w[20]).not.toBe(w[19]);
+      // the first draw is the first rand() after seeding: (rand() % 10 + 10) * 32, as Darknet
+      expect(w[0]).toBe(((glibcRand(seed)() % 10) + 10) * 32);
+      // augmentation draws from the same stream between resizes; the same seed repeats it all
+      expect((await sizes({ seed, maxBatches: 1000, stopAt: 11 })).slice(0, 11)).toEqual(w.slice(0, 11));
+    });
+
+    it('trains at 608 when fewer than 200 iterations remain at a resize, and at the cfg\'s size without random=1', async () => {
+      // get_current_batch(net) + 200 > max_batches, tested before each resize: with 199 the first
+      // draw (batch 0) is replaced by 608, with 200 it is kept and the second (batch 10) replaced
+      expect(new Set(await sizes({ seed: 5, maxBatches: 199, stopAt: 1 }))).toEqual(new Set([608]));
+      const edge = await sizes({ seed: 5, maxBatches: 200, stopAt: 11 });
+      expect(edge.slice(0, 11)).toEqual([...Array<number>(10).fill(((glibcRand(5)() % 10) + 10) * 32), 608]);
+      writeFileSync(multiCfg, CFG.replace('batch=8', 'batch=1').replace('learning_rate=0.001', 'learning_rate=0.00001'));
+      try {
+        expect(new Set(await sizes({ seed: 5, maxBatches: 1000, stopAt: 12 }))).toEqual(new Set([64]));
+      } finally {
+        writeFileSync(multiCfg, CFG.replace('batch=8', 'batch=1').replace('learning_rate=0.001', 'learning_rate=0.00001').replace('random=0', 'random=1'));
+      }
+    });
+
+    it('refuses cfgs Darknet cannot resize with a typed error, also past the TypeScript checks', async () => {
+      const dropout = join(dir, 'shapes-random-dropout.cfg');
+      const text = CFG.replace('[maxpool]\nsize=2\nstride=2\n', '[maxpool]\nsize=2\nstride=2\n[dropout]\nprobability=.2\n').replace('random=0', 'random=1');
+      writeFileSync(dropout, text);
+      const line = text.split('\n').indexOf('[dropout]') + 1;
+      await expect(new Trainer().train({ cfg: dropout, data: data.trainList, maxBatches: 5, outDir: join(dir, 'random') }))
+        .rejects.toMatchObject({ code: 'CFG_UNSUPPORTED', file: dropout, line, message: expect.stringMatching(/random=1.*cannot resize a \[dropout\]/) });
+      // resize_network would call error() after reallocating the layers before it: the native
+      // trainer refuses before the first resize
+      const job = native().train({ cfg: dropout, paths: data.images.map((i) => i.path), maxBatches: 5, checkpointEvery: 0, prefix: join(dir, 'random', 'x'), clearSeen: false, seed: 1 }, () => undefined);
+      await expect(job.promise).rejects.toMatchObject({ code: 'DARKNET', message: expect.stringMatching(/cannot resize layer 2 \(dropout\)/) });
+      // resize_network asserts a shortcut's layers have one size only after resizing the layers
+      // before it: refused up front, and when the native trainer is reached anyway the guard's
+      // error comes back and the half-resized network is left alone (freeing it would crash)
+      const shortcut = join(dir, 'shapes-random-shortcut.cfg');
+      writeFileSync(shortcut, CFG.replace('filters=16\nsize=3\nstride=1\npad=1\nactivation=leaky\n', '$&[shortcut]\nfrom=-3\n').replace('random=0', 'random=1'));
+      await expect(new Trainer().train({ cfg: shortcut, data: data.trainList, maxBatches: 5, outDir: join(dir, 'random') }))
+        .rejects.toMatchObject({ code: 'CFG_UNSUPPORTED', file: shortcut, message: expect.stringMatching(/shortcut between layers of the same size \(at 64×64 layer 0 outputs 64×64, the previous layer 32×32\)/) });
+      const half = native().train({ cfg: shortcut, paths: data.images.map((i) => i.path), maxBatches: 5, checkpointEvery: 0, prefix: join(dir, 'random', 'x'), clearSeen: false, seed: 1 }, () => undefined);
+      await expect(half.promise).rejects.toMatchObject({ code: 'DARKNET', message: expect.stringMatching(/assertion `l->w == l->out_w` failed at shortcut_layer\.c/) });
+      // a route joining layers whose sizes differ at some of the sizes trained
+      const routed = join(dir, 'shapes-random-route.cfg');
+      writeFileSync(routed, CFG.replace('width=64\nheight=64', 'width=96\nheight=96').replace('[convolutional]\nfilters=30', '[maxpool]\nsize=3\nstride=3\n[upsample]\nstride=3\n[route]\nlayers=-1,-3\n[convolutional]\nfilters=30').replace('random=0', 'random=1'));
+      await expect(new Trainer().train({ cfg: routed, data: data.trainList, maxBatches: 5, outDir: join(dir, 'random') }))
+        .rejects.toMatchObject({ code: 'CFG_INVALID', file: routed, message: expect.stringMatching(/random=1 trains at 320×320, where \[route\] layers: layer \d+ outputs/) });
+    });
   });
 });
