@@ -6,3 +6,5 @@ export { darknetMap } from './voc.js';
 export type { MapResult } from './voc.js';
 export { COCO_IDS, fromCocoAnnotations, fromCocoResults, fromDarknetLabels } from './formats.js';
 export type { CocoDataset } from './formats.js';
+export { cFixed, darknetCategory, darknetCocoEntries, darknetImageId, formatDarknetResults } from './darknet-results.js';
+export type { CocoResultEntry } from './darknet-results.js';

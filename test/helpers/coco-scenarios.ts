@@ -94,6 +94,11 @@ function makeScenario(s: number, rnd: () => number): Scenario {
   }
   // detections on images without ground truth
   for (const img of images.filter(() => chance(0.05))) results.push({ image_id: img.id, category_id: pick(catIds), bbox: [10, 10, 40, 40], score: score() });
+  // a category with ground truth and no results at all
+  if (s % 3 === 2 && gtCats.length > 1) {
+    const gone = gtCats[gtCats.length - 1]!;
+    for (let i = results.length - 1; i >= 0; i--) if (results[i]!.category_id === gone) results.splice(i, 1);
+  }
   if (!results.length) results.push({ image_id: images[0]!.id, category_id: catIds[0]!, bbox: [0, 0, 10, 10], score: 0.5 });
   shuffle(results);
   const sc: Scenario = { name: `#${s} ${size}${stringIds ? ' string-ids' : ''} round=${round}`, annotations: { images, annotations: shuffle(annotations), categories: shuffle(categories) }, results };

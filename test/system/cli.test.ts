@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCfg } from '../../lib/cfg/parse.js';
 import { validateCfg } from '../../lib/cfg/validate.js';
 import { classColor } from '../../lib/cli/annotate.js';
+import { evaluateCoco } from '../../lib/eval/index.js';
 import { writeRandomWeights } from '../../lib/random-weights.js';
 import { generateSyntheticDataset } from '../../lib/train/index.js';
 import { CACHE, ensureModel, pngPath, ROOT } from '../helpers/fixtures.js';
@@ -83,6 +84,42 @@ describe('darknet-node CLI', () => {
       expect(Object.keys(row).sort()).toEqual(['bbox', 'category_id', 'image_id', 'score']);
       expect(row.score as number).toBeGreaterThan(0.005);
     }
+  });
+
+  it('eval --annotations --results scores an existing results file without a model (string ids, per-class table)', async () => {
+    const dir = join(CACHE, 'cli-score');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const ann = join(dir, 'instances.json');
+    const res = join(dir, 'results.json');
+    writeFileSync(ann, JSON.stringify({
+      images: [{ id: 'b-2', file_name: 'b.jpg', width: 100, height: 100 }, { id: 'a-1', file_name: 'a.jpg', width: 100, height: 100 }],
+      annotations: [
+        { id: 1, image_id: 'a-1', category_id: 3, bbox: [10, 10, 40, 40], area: 1600, iscrowd: 0 },
+        { id: 2, image_id: 'b-2', category_id: 3, bbox: [0, 0, 50, 20], area: 1000, iscrowd: 0 },
+        { id: 3, image_id: 'b-2', category_id: 7, bbox: [5, 5, 60, 60], area: 3600, iscrowd: 0 },
+      ],
+      categories: [{ id: 3, name: 'cat' }, { id: 7, name: 'kite' }],
+    }));
+    writeFileSync(res, JSON.stringify([
+      { image_id: 'a-1', category_id: 3, bbox: [10, 10, 40, 40], score: 0.9 },
+      { image_id: 'b-2', category_id: 3, bbox: [30, 30, 20, 20], score: 0.8 },
+      { image_id: 'b-2', category_id: 7, bbox: [5, 5, 60, 60], score: 0.7 },
+    ]));
+    const r = await run('eval', '--annotations', ann, '--results', res, '--per-class');
+    expect(r.status, r.stderr).toBe(0);
+    const expected = await evaluateCoco(ann, res);
+    expect(r.stdout).toContain(expected.summary);
+    // cat: one of two found → AP .5 (101-point: 51 of 101 thresholds at precision 1 → .50495…); kite: 1
+    expect(r.stdout).toMatch(/cat\s+3\s+50\.50\s+50\.50\s+50\.50/);
+    expect(r.stdout).toMatch(/kite\s+7\s+100\.00\s+100\.00\s+100\.00/);
+    expect(r.stdout).toMatch(/results\.json: 3 detections on 2 images/);
+    // usage: --results alone; results naming an image the annotations lack: refused, exit 1
+    expect((await run('eval', '--results', res)).status).toBe(2);
+    writeFileSync(res, JSON.stringify([{ image_id: 'c-3', category_id: 3, bbox: [0, 0, 1, 1], score: 0.5 }]));
+    const bad = await run('eval', '--annotations', ann, '--results', res);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/\[BAD_INPUT\] .*results\.json: 1 prediction\(s\) on image\(s\) not in the ground truth's images \("c-3"\)/);
   });
 
   it('partial keeps the first layers of a .weights file; usage errors exit 2, a layer count beyond the network 1', async () => {

@@ -3,7 +3,7 @@
  * next to it (COCOeval: 101 recall points, monotone precision envelope, searchsorted 'left').
  */
 import { describe, expect, it } from 'vitest';
-import { cocoEvaluate, darknetMap, type GroundTruth, type Prediction } from '../../lib/eval/index.js';
+import { AREA_RANGES, cocoEvaluate, darknetMap, IOU_THRESHOLDS, MAX_DETS, RECALL_THRESHOLDS, type GroundTruth, type Prediction } from '../../lib/eval/index.js';
 
 /** COCOeval divides by tp + fp + ε, so a perfect score is 1 − 2.2e-16: compare to 12 digits. */
 function near(actual: object, expected: Record<string, number>) {
@@ -14,6 +14,13 @@ const gt = (imageId: number, categoryId: number, bbox: [number, number, number, 
 const dt = (imageId: number, categoryId: number, bbox: [number, number, number, number], score: number): Prediction => ({ imageId, categoryId, bbox, score });
 
 describe('COCOeval', () => {
+  it('exports frozen parameter arrays (no caller can change the evaluation for everyone)', () => {
+    for (const a of [IOU_THRESHOLDS, RECALL_THRESHOLDS, MAX_DETS, AREA_RANGES, ...AREA_RANGES]) expect(Object.isFrozen(a)).toBe(true);
+    // numpy's linspace(.5, .95, 10): .85 and .9 are not .5 + k × .05 in doubles
+    expect(IOU_THRESHOLDS[7]).toBe(7 * ((0.95 - 0.5) / 9) + 0.5);
+    expect(IOU_THRESHOLDS[9]).toBe(0.95);
+  });
+
   it('perfect detections score 1; area ranges without ground truth are -1', () => {
     const g = [gt(1, 1, [10, 10, 200, 200]), gt(1, 2, [300, 300, 150, 120]), gt(2, 1, [0, 0, 120, 100])];
     const r = cocoEvaluate(g, g.map((x, i) => dt(x.imageId as number, x.categoryId, x.bbox, 0.9 - i * 0.1)));
