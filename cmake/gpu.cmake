@@ -1,9 +1,9 @@
 # CUDA / cuDNN configuration for Darknet (DARKNET_GPU, DARKNET_CUDNN: auto|ON|OFF).
 # auto: CUDA when nvcc and a toolkit with cuBLAS/cuRAND are found, cuDNN when its header and
-# library are found (a system install, CUDNN_ROOT, or pip's nvidia-cudnn wheel layout
-# nvidia/cudnn/{include,lib}); otherwise a CPU build with a one-line notice. ON: fail if missing.
-# Sets DN_GPU, DN_CUDNN, DN_CUDA_SOURCES, DN_CUDNN_INCLUDE_DIR, DN_CUDNN_LIBRARY, DN_CUDNN_MAJOR.
-set(DARKNET_GPU "auto" CACHE STRING "CUDA build of Darknet: auto|ON|OFF")
+# library are found (a system install, CUDNN_ROOT, or pip's wheels); otherwise a CPU build with a
+# one-line notice. ON: fail if missing. Sets DN_GPU, DN_CUDNN, DN_CUDA_SOURCES, DN_WHEEL_DIRS,
+# DN_CUDNN_INCLUDE_DIR, DN_CUDNN_LIBRARY, DN_CUDNN_MAJOR and the targets dn::cublas, dn::curand.
+set(DARKNET_GPU "OFF" CACHE STRING "CUDA build of Darknet (an extra darknet_gpu.node): OFF (default), auto or ON")
 set(DARKNET_CUDNN "auto" CACHE STRING "cuDNN for Darknet's convolutions: auto|ON|OFF")
 set_property(CACHE DARKNET_GPU PROPERTY STRINGS auto ON OFF)
 set_property(CACHE DARKNET_CUDNN PROPERTY STRINGS auto ON OFF)
@@ -27,17 +27,68 @@ if(DARKNET_CUDNN STREQUAL "ON" AND DARKNET_GPU STREQUAL "OFF")
   message(FATAL_ERROR "DARKNET_CUDNN=ON needs a CUDA build: set DARKNET_GPU=ON or auto")
 endif()
 
+# pip's CUDA wheels (nvidia-cublas, nvidia-curand, nvidia-cudnn-cu13) put headers and versioned
+# libraries under site-packages/nvidia/{cu13,cu12,cublas,curand,cudnn}/{include,lib}, where
+# CMake's CUDA lookup never looks: ask the project's venv (.venv), $DARKNET_PYTHON or python3
+# where that folder is, so `DARKNET_GPU=ON npm run build:native` needs no flags after a pip install.
+set(DN_WHEEL_DIRS "")
+foreach(_py "$ENV{DARKNET_PYTHON}" "${CMAKE_CURRENT_SOURCE_DIR}/.venv/bin/python" python3)
+  if(_py STREQUAL "" OR (IS_ABSOLUTE "${_py}" AND NOT EXISTS "${_py}"))
+    continue()
+  endif()
+  execute_process(COMMAND "${_py}" -c "import nvidia; print(';'.join(nvidia.__path__))"
+    OUTPUT_VARIABLE _nv OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE _rc)
+  if(_rc EQUAL 0 AND _nv)
+    foreach(_root ${_nv})
+      foreach(_sub cu13 cu12 cublas curand cudnn cuda_runtime)
+        if(IS_DIRECTORY "${_root}/${_sub}")
+          list(APPEND DN_WHEEL_DIRS "${_root}/${_sub}")
+        endif()
+      endforeach()
+    endforeach()
+    break()
+  endif()
+endforeach()
+
+# A CUDA library: the toolkit's imported target when it has one, else a versioned .so found in
+# the toolkit or the wheels (the wheels ship libcublas.so.13, no unversioned name).
+function(dn_cuda_library name header)
+  set(_var DN_${name}_LIBRARY)
+  find_library(${_var} NAMES ${name} lib${name}.so.13 lib${name}.so.12 lib${name}.so.11 lib${name}.so.10
+    HINTS ${CUDAToolkit_LIBRARY_DIR} ${DN_WHEEL_DIRS} PATH_SUFFIXES lib lib64)
+  set(_inc DN_${name}_INCLUDE_DIR)
+  if(header)
+    find_path(${_inc} ${header} HINTS ${CUDAToolkit_INCLUDE_DIRS} ${DN_WHEEL_DIRS} PATH_SUFFIXES include)
+  endif()
+  if(${_var} AND (NOT header OR ${_inc}))
+    add_library(dn::${name} SHARED IMPORTED GLOBAL)
+    set_target_properties(dn::${name} PROPERTIES IMPORTED_LOCATION "${${_var}}")
+    if(header)
+      set_target_properties(dn::${name} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${${_inc}}")
+    endif()
+    set(DN_HAVE_${name} ON PARENT_SCOPE)
+  endif()
+endfunction()
+
 if(NOT DARKNET_GPU STREQUAL "OFF")
   include(CheckLanguage)
   check_language(CUDA)
   find_package(CUDAToolkit QUIET)
-  if(CMAKE_CUDA_COMPILER AND CUDAToolkit_FOUND AND TARGET CUDA::cublas AND TARGET CUDA::curand)
+  if(CMAKE_CUDA_COMPILER AND CUDAToolkit_FOUND)
+    dn_cuda_library(cublas cublas_v2.h)
+    dn_cuda_library(cublasLt "")
+    dn_cuda_library(curand curand.h)
+  endif()
+  if(CMAKE_CUDA_COMPILER AND CUDAToolkit_FOUND AND DN_HAVE_cublas AND DN_HAVE_curand)
     set(DN_GPU ON)
+    message(STATUS "darknet-node: cuBLAS ${DN_cublas_LIBRARY}, cuRAND ${DN_curand_LIBRARY}")
   elseif(DARKNET_GPU STREQUAL "ON")
-    message(FATAL_ERROR "DARKNET_GPU=ON but no CUDA toolkit with nvcc, cuBLAS and cuRAND was found "
-      "(set CUDAToolkit_ROOT or CMAKE_CUDA_COMPILER, or DARKNET_GPU=auto for a CPU build)")
+    message(FATAL_ERROR "DARKNET_GPU=ON but no CUDA toolkit with nvcc, cuBLAS and cuRAND was found: "
+      "nvcc=${CMAKE_CUDA_COMPILER}, cuBLAS=${DN_cublas_LIBRARY}, cuRAND=${DN_curand_LIBRARY}. Install the CUDA "
+      "toolkit, or nvcc plus `pip install nvidia-cublas nvidia-curand` into .venv (or the python3 on PATH, or "
+      "$DARKNET_PYTHON); set CUDAToolkit_ROOT for a toolkit elsewhere, or DARKNET_GPU=auto for a CPU build")
   else()
-    message(STATUS "darknet-node: no CUDA toolkit found; building for CPU (DARKNET_GPU=ON requires CUDA)")
+    message(STATUS "darknet-node: no CUDA toolkit with cuBLAS and cuRAND found; building for CPU (DARKNET_GPU=ON requires CUDA)")
   endif()
 endif()
 
@@ -59,13 +110,7 @@ if(DN_GPU)
   endforeach()
 
   if(NOT DARKNET_CUDNN STREQUAL "OFF")
-    set(_hints "$ENV{CUDNN_ROOT}" "${CUDNN_ROOT}" "${CUDAToolkit_LIBRARY_ROOT}")
-    # pip's nvidia-cudnn-cu12/cu13 wheels: site-packages/nvidia/cudnn/{include,lib}
-    execute_process(COMMAND python3 -c "import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__) if nvidia.cudnn.__file__ else list(nvidia.cudnn.__path__)[0])"
-      OUTPUT_VARIABLE _pip_cudnn OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-    if(_pip_cudnn)
-      list(APPEND _hints "${_pip_cudnn}")
-    endif()
+    set(_hints "$ENV{CUDNN_ROOT}" "${CUDNN_ROOT}" "${CUDAToolkit_LIBRARY_ROOT}" ${DN_WHEEL_DIRS})
     find_path(DN_CUDNN_INCLUDE_DIR cudnn.h HINTS ${_hints} ${CUDAToolkit_INCLUDE_DIRS} PATH_SUFFIXES include)
     find_library(DN_CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 libcudnn.so.8 HINTS ${_hints} ${CUDAToolkit_LIBRARY_DIR} PATH_SUFFIXES lib lib64)
     if(DN_CUDNN_INCLUDE_DIR AND DN_CUDNN_LIBRARY)

@@ -11,7 +11,7 @@ import { MAX_CFG_BYTES, readTextFile } from './files.js';
 import { toPixels, type ImageInput } from './input.js';
 import { networkInfo, type NetworkInfo } from './info.js';
 import { InFlight, SerialQueue } from './lock.js';
-import { native, type MemoryUsage, type NativeNetwork } from './native.js';
+import { native, nativeGpu, type MemoryUsage, type NativeNetwork } from './native.js';
 import { checkWeights, type WeightsHeader } from './weights.js';
 
 export interface LoadOptions {
@@ -90,10 +90,7 @@ function resolveDevice(device: LoadOptions['device']): number {
   if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
     throw new DarknetError('BAD_INPUT', `device must be 'cpu', 'gpu' or a CUDA device index, got ${String(device)}`);
   }
-  const caps = native().capabilities();
-  if (!caps.cuda) {
-    throw new DarknetError('NO_GPU', 'this build of darknet-node has no CUDA support: rebuild from source with DARKNET_GPU=ON (see README, "GPU build")');
-  }
+  const caps = nativeGpu().capabilities(); // NO_GPU without a GPU build, or when it cannot load
   if (index >= caps.devices.length) {
     throw new DarknetError('NO_GPU', `CUDA device ${index} requested, ${caps.devices.length} visible`);
   }
@@ -276,7 +273,7 @@ export class Detector {
     const names = await readNames(options.names, shape.classes);
     signal?.throwIfAborted();
 
-    const nativeNet = new (native().Network)();
+    const nativeNet = new ((device >= 0 ? nativeGpu() : native()).Network)();
     // A throwing onProgress would surface as an uncaught exception from a native callback: the
     // first one is kept, later calls are skipped, and the load rejects with it.
     let progressError: { error: unknown } | undefined;

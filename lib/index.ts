@@ -17,13 +17,8 @@ export { writeRandomWeights } from './random-weights.js';
 export type { RandomWeightsOptions } from './random-weights.js';
 export { COCO_NAMES } from './coco-names.js';
 export { SHAPES_MODEL } from './models.js';
-import { native, type NativeCapabilities } from './native.js';
+export { capabilities } from './native.js';
 export type { MemoryUsage, NativeCapabilities, GpuDevice } from './native.js';
-
-/** What the loaded binary was built with. */
-export function capabilities(): NativeCapabilities {
-  return native().capabilities();
-}
 export * from './eval/index.js';
 export * from './train/index.js';
 export { annotate, classColor } from './cli/annotate.js';

@@ -1,7 +1,9 @@
 /**
  * The native module's whole shape, in one place (as node-llama-cpp's AddonTypes.ts), and its
- * loader. Only lib/detector.ts talks to it.
+ * loaders: darknet.node (CPU networks and training; always there) and, in GPU builds,
+ * darknet_gpu.node (GPU networks), loaded only when a GPU is asked for.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,13 +91,15 @@ export interface GpuDevice {
 }
 
 export interface NativeCapabilities {
-  /** CUDA compiled in */
+  /** a GPU build: darknet_gpu.node is installed */
   cuda: boolean;
+  /** why the GPU build cannot be used (a missing CUDA library), null when it can or there is none */
+  gpuError?: string | null;
   /** cuDNN compiled in */
   cudnn: boolean;
   /** cudnnGetVersion() of the loaded library (e.g. 91000), null without cuDNN */
   cudnnVersion: number | null;
-  /** visible CUDA devices (empty on CPU builds) */
+  /** visible CUDA devices (empty on CPU builds, and without a driver or device) */
   devices: GpuDevice[];
   openmp: boolean;
   /** the BLAS behind fast-mode convolutions (e.g. "OpenBLAS … (Cooperlake)"), null = Darknet's gemm */
@@ -161,4 +165,61 @@ export function native(): NativeAddon {
       'and g++), or allow the script (`npm install-scripts approve darknet-node`, then reinstall).', { cause: e });
   }
   return cached;
+}
+
+/** The GPU build's addon (GPU builds only; see CMakeLists.txt for why it is a second binary). */
+export const GPU_BINARY = join(PACKAGE_ROOT, 'build', 'Release', 'darknet_gpu.node');
+
+let gpuCached: NativeAddon | undefined;
+let gpuFailure: DarknetError | undefined;
+
+/** How to get each library the GPU build links, when the dynamic loader cannot find it. */
+const CUDA_LIBRARIES: Array<[RegExp, string]> = [
+  [/^libcublas/, 'cuBLAS: `pip install nvidia-cublas` (CUDA 13) or the CUDA toolkit'],
+  [/^libcurand/, 'cuRAND: `pip install nvidia-curand` or the CUDA toolkit'],
+  [/^libcudnn/, 'cuDNN 9: `pip install nvidia-cudnn-cu13`, or rebuild with DARKNET_CUDNN=OFF'],
+  [/^libcudart/, 'the CUDA runtime: the CUDA toolkit, or `pip install nvidia-cuda-runtime`'],
+];
+
+/** The loader's error for darknet_gpu.node, naming a missing CUDA library and where to get it. */
+export function gpuLoadError(e: unknown): DarknetError {
+  const msg = (e as Error)?.message ?? String(e);
+  const lib = /(lib[\w.+-]+\.so[\w.]*): cannot open shared object file/.exec(msg)?.[1];
+  if (!lib) return new DarknetError('NO_GPU', `the GPU build (${GPU_BINARY}) cannot be loaded: ${msg}`, { cause: e });
+  const how = CUDA_LIBRARIES.find(([re]) => re.test(lib))?.[1] ?? 'the CUDA library it names';
+  return new DarknetError('NO_GPU',
+    `the GPU build (darknet_gpu.node) needs ${lib}, which the dynamic loader cannot find. Install ${how}; ` +
+    'the build records where the libraries were (pip wheels in the project\'s .venv, or the toolkit): if they moved, ' +
+    'rebuild (`DARKNET_GPU=ON npm run build:native`) or add their folder to LD_LIBRARY_PATH', { cause: e });
+}
+
+/** darknet_gpu.node, loaded on first use; NO_GPU when this installation has none or it cannot load. */
+export function nativeGpu(): NativeAddon {
+  if (gpuCached) return gpuCached;
+  if (gpuFailure) throw gpuFailure;
+  if (!existsSync(GPU_BINARY)) {
+    throw new DarknetError('NO_GPU', 'this installation has no GPU build (prebuilt binaries are CPU-only): build one with `npx darknet-node build --gpu` (see README, "GPU build")');
+  }
+  try {
+    gpuCached = createRequire(import.meta.url)(GPU_BINARY) as NativeAddon;
+  } catch (e) {
+    gpuFailure = gpuLoadError(e);
+    throw gpuFailure;
+  }
+  return gpuCached;
+}
+
+/**
+ * What this installation can do: the CPU addon's facts, and, in a GPU build, the GPU addon's
+ * CUDA facts (this loads it, with CUDA's initialisation; CPU-only use never does).
+ */
+export function capabilities(): NativeCapabilities {
+  const cpu = native().capabilities();
+  if (!existsSync(GPU_BINARY)) return { ...cpu, cuda: false, gpuError: null };
+  try {
+    const g = nativeGpu().capabilities();
+    return { ...cpu, cuda: true, cudnn: g.cudnn, cudnnVersion: g.cudnnVersion, devices: g.devices, gpuError: null };
+  } catch (e) {
+    return { ...cpu, cuda: true, devices: [], gpuError: (e as Error).message };
+  }
 }

@@ -52,8 +52,26 @@ typedef struct {
   struct dn_network *h;
 } load_ctx;
 
+#ifdef GPU
+void cuda_set_device(int n);
+cublasHandle_t blas_handle(void);
+#ifdef CUDNN
+cudnnHandle_t cudnn_handle(void);
+#endif
+#endif
+
 static void do_parse(void *p) {
   load_ctx *c = p;
+#ifdef GPU
+  cuda_set_device(c->o->device); /* check_error → a guarded error, not an exit */
+  /* cuda.c creates each device's cuBLAS and cuDNN handles on first use, unsynchronized (static
+   * init flags): make that first use here, under the construction lock, before any forward
+   * pass of another thread can race it. */
+  blas_handle();
+#ifdef CUDNN
+  cudnn_handle();
+#endif
+#endif
   c->h->net = parse_network_cfg((char *)c->cfg);
 }
 
@@ -65,27 +83,6 @@ static void do_weights_and_lean(void *p) {
   if (c->o->lean && c->o->fast && c->o->device < 0) dn_make_fast(c->h);
 }
 
-#ifdef GPU
-/* Darknet's, declared in its src/ headers only. */
-void cuda_set_device(int n);
-void forward_yolo_layer(const layer l, network net);
-void activate_array(float *x, const int n, const ACTIVATION a);
-
-/* A GPU build compiles forward_yolo_layer without its logistic activations (they run on the
- * device), so a CPU network in a GPU build would report raw logits. Re-apply them, with the
- * same indices and Darknet's own activate_array, for CPU networks of GPU builds. */
-static void forward_yolo_cpu_in_gpu_build(layer l, network net) {
-  forward_yolo_layer(l, net);
-  int plane = l.w * l.h;
-  for (int b = 0; b < l.batch; ++b)
-    for (int n = 0; n < l.n; ++n) {
-      int base = b * l.outputs + n * plane * (4 + l.classes + 1);
-      activate_array(l.output + base, 2 * plane, LOGISTIC);
-      activate_array(l.output + base + 4 * plane, (1 + l.classes) * plane, LOGISTIC);
-    }
-}
-#endif
-
 int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_network **out, char *err, size_t errlen) {
   *out = NULL;
   int device = o->device;
@@ -95,6 +92,13 @@ int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_netw
     return -1;
   }
 #else
+  /* darknet_gpu.node runs GPU networks only: a CUDA build of Darknet allocates device memory in
+   * every layer constructor and trains through the global gpu_index, so CPU networks live in
+   * darknet.node (lib/native.ts routes them there). */
+  if (device < 0) {
+    snprintf(err, errlen, "the GPU addon runs GPU networks only (CPU networks load in darknet.node)");
+    return -1;
+  }
   if (device >= dn_device_count()) {
     snprintf(err, errlen, "CUDA device %d does not exist (%d visible)", device, dn_device_count());
     return -1;
@@ -116,14 +120,10 @@ int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_netw
    * device: set both for this network only, and restore them for the next. */
   int saved_gpu = gpu_index;
   gpu_index = device;
-  if (device >= 0) cuda_set_device(device);
 #endif
   int rc = dn_guard_call(do_parse, &c, err, errlen);
 #ifdef GPU
   gpu_index = saved_gpu;
-  if (rc == 0 && device < 0)
-    for (int i = 0; i < h->net->n; i++)
-      if (h->net->layers[i].type == YOLO) h->net->layers[i].forward = forward_yolo_cpu_in_gpu_build;
 #endif
   dn_g_skip_thread = NULL;
   pthread_mutex_unlock(&dn_parse_lock);

@@ -62,6 +62,13 @@ static void do_save(void *p) {
 }
 
 int dn_train(const dn_train_params *p, dn_train_fn progress, void *ctx, char *err, size_t errlen) {
+#ifdef GPU
+  /* Training runs on the CPU, in darknet.node (lib/native.ts): in this CUDA build every layer
+   * allocates device memory and save_weights pulls from the device. */
+  (void)p; (void)progress; (void)ctx;
+  snprintf(err, errlen, "training runs in the CPU addon (darknet.node), not in darknet_gpu.node");
+  return -1;
+#endif
   dn_network *h = NULL;
   dn_load_opts o = {.lean = 0, .fast = 0, .threads = 0, .device = -1, .weight_layers = p->weight_layers};
   /* Darknet draws on this thread only (rand.c); building the [yolo] layer reseeds with 0, so the
@@ -76,16 +83,6 @@ int dn_train(const dn_train_params *p, dn_train_fn progress, void *ctx, char *er
     return -1;
   }
   int random = net->layers[net->n - 1].random;
-#ifdef GPU
-  /* A GPU build's resize_network starts with cuda_set_device(net->gpu_index), which fails for
-   * this CPU network (and sets the process-wide gpu_index to -1 on its way). */
-  if (random) {
-    snprintf(err, errlen, "random=1 (multi-scale training) is not available in a GPU build: its resize_network "
-                          "works on GPU networks only, and the Trainer trains on the CPU");
-    dn_free_network(h);
-    return -1;
-  }
-#endif
   for (int i = 0; random && i < net->n; i++) {
     if (!resizable(net->layers[i].type)) {
       snprintf(err, errlen, "random=1 (multi-scale training): Darknet cannot resize layer %d (%s)", i,

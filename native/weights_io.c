@@ -10,6 +10,13 @@
 #include "ops_internal.h"
 
 void transpose_matrix(float *a, int rows, int cols); /* parser.c */
+#ifdef GPU
+/* Darknet's (src/*_layer.h): parser.c's loaders end with these for GPU networks, and so must
+ * this one, or a GPU network runs on the zeros its constructors put on the device. */
+void push_convolutional_layer(layer l);
+void push_connected_layer(layer l);
+void push_batchnorm_layer(layer l);
+#endif
 
 typedef struct {
   FILE *fp;
@@ -89,6 +96,13 @@ void dn_read_weights(network *net, const char *path, int layers, dn_progress_fn 
       fclose(r.fp);
       dn_guard_fail("%s: layer %d holds weights of a type this loader does not read", path, i);
     }
+#ifdef GPU
+    if (net->gpu_index >= 0) {
+      if (l->type == CONVOLUTIONAL || l->type == DECONVOLUTIONAL) push_convolutional_layer(*l);
+      else if (l->type == CONNECTED) push_connected_layer(*l);
+      else if (l->type == BATCHNORM) push_batchnorm_layer(*l);
+    }
+#endif
     if (r.progress) r.progress(r.ctx, r.done, r.total);
   }
   fclose(r.fp);

@@ -2,7 +2,7 @@
 // Builds the native addon with cmake-js (the `install` script). Skips when a usable binary
 // already exists (a prebuild, or an earlier build) unless --force is given.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -27,10 +27,18 @@ const flag = (env, npmName) => {
   if (v === undefined) return undefined;
   return v === '' || v === 'true' ? 'ON' : v === 'false' ? 'OFF' : v;
 };
-for (const [env, npmName] of [['DARKNET_GPU', 'darknet_gpu'], ['DARKNET_CUDNN', 'darknet_cudnn'], ['DARKNET_BLAS', 'darknet_blas']]) {
+// DARKNET_GPU is always passed: a CMake cache left by an earlier GPU build must not make this one
+// a GPU build too.
+const gpu = flag('DARKNET_GPU', 'darknet_gpu') ?? 'OFF';
+args.push(`--CDDARKNET_GPU=${gpu}`);
+for (const [env, npmName] of [['DARKNET_CUDNN', 'darknet_cudnn'], ['DARKNET_BLAS', 'darknet_blas']]) {
   const v = flag(env, npmName);
   if (v !== undefined) args.push(`--CD${env}=${v}`);
 }
+// e.g. DARKNET_CUDA_ARCHS=90: only Hopper's code, for a faster build (default: 75;80;86;89;90)
+if (process.env.DARKNET_CUDA_ARCHS) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.DARKNET_CUDA_ARCHS}`);
+// a CPU build after a GPU build: the old darknet_gpu.node would be picked up as if built now
+rmSync(join(ROOT, 'build', 'Release', 'darknet_gpu.node'), { force: true });
 const extra = (process.env.DARKNET_CMAKE_ARGS || '').split(/\s+/).filter(Boolean);
 for (const a of extra) args.push(`--CD${a.replace(/^-D/, '')}`);
 const jobs = process.env.CMAKE_BUILD_PARALLEL_LEVEL || String((await import('node:os')).availableParallelism());
@@ -43,5 +51,9 @@ if (r.status !== 0) {
 }
 if (!existsSync(join(ROOT, 'build', 'Release', 'darknet.node'))) {
   console.error('darknet-node: build finished but build/Release/darknet.node is missing');
+  process.exit(1);
+}
+if (gpu === 'ON' && !existsSync(join(ROOT, 'build', 'Release', 'darknet_gpu.node'))) {
+  console.error('darknet-node: DARKNET_GPU=ON but build/Release/darknet_gpu.node was not built');
   process.exit(1);
 }

@@ -228,12 +228,7 @@ export class Trainer extends EventEmitter {
     const shape = validateCfg(cfg);
     const last = shape.layers[shape.layers.length - 1]!;
     if (!last.yolo) throw new DarknetError('CFG_UNSUPPORTED', 'the last layer must be [yolo] or [region] to train a detector', { file: o.cfg });
-    if (multiScale(cfg, shape)) {
-      checkMultiScale(cfg, shape);
-      if (native().capabilities().cuda) {
-        throw new DarknetError('CFG_UNSUPPORTED', 'random=1 (multi-scale training) is not available in a GPU build: Darknet\'s resize_network there handles GPU networks only, and the Trainer trains on the CPU', { file: o.cfg });
-      }
-    }
+    if (multiScale(cfg, shape)) checkMultiScale(cfg, shape);
     if (shape.channels !== 3) throw new DarknetError('CFG_UNSUPPORTED', 'training images are RGB: the network must take channels=3', { file: o.cfg });
     const initial = o.initialWeights ? await checkPrefixWeights(o.initialWeights, shape, basename(o.cfg)) : undefined;
     const { paths, backup } = await loadTrainingSet(o.data, shape.classes);

@@ -8,6 +8,17 @@
 /* cudaThreadSynchronize (gemm.c, time_gpu) was deprecated in CUDA 4 and is gone in CUDA 12+. */
 #define cudaThreadSynchronize cudaDeviceSynchronize
 
+/* gemm_gpu stores cublasSgemm's cublasStatus_t in a cudaError_t and hands it to check_error,
+ * which reads it as a CUDA runtime code: a cuBLAS failure (e.g. CUBLAS_STATUS_EXECUTION_FAILED =
+ * 13) would be reported as an unrelated runtime error, or not at all. Report it as what it is. */
+#include <cublas_v2.h>
+static inline cudaError_t dn_cublas_status(cublasStatus_t s) {
+  if (s != CUBLAS_STATUS_SUCCESS) dn_guard_fail("cuBLAS error %d (%s)", (int)s, cublasGetStatusString(s));
+  return cudaSuccess;
+}
+#undef cublasSgemm
+#define cublasSgemm(...) dn_cublas_status(cublasSgemm_v2(__VA_ARGS__))
+
 #ifdef CUDNN
 #include <cudnn.h>
 #if CUDNN_MAJOR >= 8

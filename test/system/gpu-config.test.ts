@@ -41,7 +41,7 @@ describe('cmake/gpu.cmake', () => {
     expect(r.status).toBe(0);
     const cuda = /darknet-node: CUDA [\d.]+, architectures ([\d;]+)/.exec(r.out);
     if (cuda) expect(cuda[1]!.split(';')).toContain('90');
-    else expect(r.out).toMatch(/darknet-node: no CUDA toolkit found; building for CPU/);
+    else expect(r.out).toMatch(/darknet-node: no CUDA toolkit with cuBLAS and cuRAND found; building for CPU/);
   });
 
   it('DARKNET_GPU=ON fails with a clear message when the toolkit is missing (or configures CUDA when present)', () => {
@@ -63,13 +63,13 @@ describe('cmake/gpu.cmake', () => {
 describe.skipIf(capabilities().cuda)('a CPU-only build', () => {
   it('reports itself honestly', () => {
     const caps = capabilities();
-    expect(caps).toMatchObject({ cuda: false, cudnn: false, cudnnVersion: null, devices: [] });
+    expect(caps).toMatchObject({ cuda: false, cudnn: false, cudnnVersion: null, devices: [], gpuError: null });
   });
 
   it.each(['gpu', 0, 1] as const)('rejects device %j with NO_GPU', async (device) => {
     const fx = await ensureModel('tiny');
     await expect(Detector.load({ cfg: fx.cfg, weights: fx.weights, device })).rejects.toMatchObject({
-      code: 'NO_GPU', message: expect.stringMatching(/no CUDA support: rebuild from source with DARKNET_GPU=ON/),
+      code: 'NO_GPU', message: expect.stringMatching(/no GPU build \(prebuilt binaries are CPU-only\): build one with `npx darknet-node build --gpu`/),
     });
   });
 
