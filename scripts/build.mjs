@@ -27,11 +27,11 @@ const flag = (env, npmName) => {
   if (v === undefined) return undefined;
   return v === '' || v === 'true' ? 'ON' : v === 'false' ? 'OFF' : v;
 };
-// DARKNET_GPU is always passed: a CMake cache left by an earlier GPU build must not make this one
-// a GPU build too.
+// DARKNET_GPU and DARKNET_CUDNN are always passed: a CMake cache left by an earlier build must not
+// decide this one.
 const gpu = flag('DARKNET_GPU', 'darknet_gpu') ?? 'OFF';
-args.push(`--CDDARKNET_GPU=${gpu}`);
-for (const [env, npmName] of [['DARKNET_CUDNN', 'darknet_cudnn'], ['DARKNET_BLAS', 'darknet_blas']]) {
+args.push(`--CDDARKNET_GPU=${gpu}`, `--CDDARKNET_CUDNN=${flag('DARKNET_CUDNN', 'darknet_cudnn') ?? 'auto'}`);
+for (const [env, npmName] of [['DARKNET_BLAS', 'darknet_blas']]) {
   const v = flag(env, npmName);
   if (v !== undefined) args.push(`--CD${env}=${v}`);
 }
