@@ -269,7 +269,12 @@ async function cmdEval(args: string[]): Promise<void> {
   const out = values.out ?? 'results.json';
   await writeFile(out, formatDarknetResults(entries));
   const preds: Prediction[] = entries.map((e) => ({ imageId: e.image_id, categoryId: e.category_id, bbox: e.bbox, score: e.score }));
-  const truth = dataset ?? { groundTruth: gt, imageIds: images.map((i) => i.id), categoryIds: [...new Set(gt.map((g) => g.categoryId))] };
+  // an image list has no category table: the model's class names, under the ids results carry
+  const category = darknetCategory(det.shape.classes);
+  const truth = dataset ?? {
+    groundTruth: gt, imageIds: images.map((i) => i.id), categoryIds: [...new Set(gt.map((g) => g.categoryId))],
+    categoryNames: new Map(det.names.map((n, c) => [category(c), n] as const)),
+  };
   const r = await evaluateCoco(truth, preds.map((p) => ({ image_id: p.imageId, category_id: p.categoryId, bbox: p.bbox, score: p.score })));
   printEvaluation(r, darknetMap(gt, preds).map, perClass);
   console.log(`results: ${out} (${entries.length} detections on ${images.length} images)`);
