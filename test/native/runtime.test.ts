@@ -6,10 +6,11 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Detector } from '../../lib/detector.js';
 import { DetectorPool } from '../../lib/pool.js';
 import { capabilities } from '../../lib/index.js';
+import { GPU_BINARY } from '../../lib/native.js';
 import { CACHE, ensureModel, pngPath, readRaw, ROOT, type ModelFixture } from '../helpers/fixtures.js';
 import { expectShapeModelMatches } from '../helpers/native-model.js';
 import { runOk } from '../helpers/proc.js';
@@ -100,7 +101,7 @@ describe('native model', () => {
     expect(d.weightsHeader).toBeNull();
     d.dispose();
     const caps = capabilities();
-    expect(caps.cuda).toBe(false);
+    expect(caps.cuda).toBe(existsSync(GPU_BINARY)); // a GPU build: darknet_gpu.node beside darknet.node
     expect(caps.darknetCommit).toBe('f6afaabcdf85f77e7aff2ec55c020c0e297c77f9');
   });
 });
