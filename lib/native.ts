@@ -1,6 +1,6 @@
 /**
  * The native module's whole shape, in one place (as node-llama-cpp's AddonTypes.ts), and its
- * loader. Only lib/detector.ts talks to it.
+ * loader. Only the products on a network (lib/detector.ts, lib/classifier.ts) talk to it.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -59,6 +59,9 @@ export interface NativeNetwork {
   forward(input: Float32Array): Promise<void>;
   /** one forward pass over 1..batch images; one result per image, in order */
   detect(images: NativeImage[], letterbox: boolean, thresh: number, hier: number, nms: number): Promise<NativeBoxes[]>;
+  /** one forward pass over 1..batch images prepared as Darknet's classifier tools do; per image,
+   * the output layer's values (the last layer that is not [cost]) */
+  classify(images: NativeImage[], prep: 'letterbox' | 'resize' | 'crop'): Promise<Float32Array[]>;
   dims(): NativeDims;
   layers(): NativeLayer[];
   output(layer: number): Float32Array;
