@@ -55,6 +55,8 @@
         "native/im2col.c",
         "native/matmul.c",
         "native/rand.c",
+        "native/classify.c",
+        "native/classify_worker.cc",
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

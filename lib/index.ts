@@ -1,5 +1,8 @@
 export { Detector } from './detector.js';
 export type { LoadOptions, DetectOptions, YoloOutput, Numerics } from './detector.js';
+export { Classifier, topK } from './classifier.js';
+export type { ClassifierLoadOptions, ClassifyOptions, ClassifyResult, Classification, Preprocess } from './classifier.js';
+export { IMAGENET_NAMES, IMAGENET_LABELS } from './imagenet.js';
 export { DetectorPool } from './pool.js';
 export type { PoolOptions } from './pool.js';
 export type { Detection, DetectionJSON, Box } from './detections.js';

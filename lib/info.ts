@@ -11,6 +11,10 @@ export interface LayerInfo {
   output: [number, number, number];
   bflops: number;
   from?: number[];
+  /** floats per image the layer outputs (what a non-image layer — connected, softmax — is sized by) */
+  outputs: number;
+  /** connected: floats per image it reads */
+  inputs?: number;
 }
 
 export interface HeadInfo {
@@ -49,6 +53,7 @@ export function networkInfo(shape: NetworkShape): NetworkInfo {
       ...(l.stride !== undefined ? { stride: l.stride } : {}),
       ...(l.from ? { from: [...l.from] } : {}),
       input: [l.input.w, l.input.h, l.input.c], output: [l.output.w, l.output.h, l.output.c], bflops: l.bflops,
+      outputs: l.outputs, ...(l.inputs !== undefined ? { inputs: l.inputs } : {}),
     })),
     heads: shape.heads.map((h) => ({ ...h, mask: [...h.mask], anchors: h.anchors.map((a) => [...a] as [number, number]), stride: shape.width / h.grid[0] })),
     classes: shape.classes, candidates: shape.candidates, bflops: shape.bflops, weightFloats: shape.weightFloats,
@@ -70,11 +75,30 @@ export function formatLayerTable(info: NetworkInfo): string {
         return `${i} ${l.type.padEnd(5)} ${(l.from ?? []).join(' ')}`;
       case 'upsample':
         return `${i} upsample           ${String(l.stride).padStart(2)}x  ${dims(l.input)}   ->  ${dims(l.output)}`;
+      // the classifier layers, in the make_*_layer print formats
+      case 'avgpool':
+        return `${i} avg                     ${dims(l.input)}   ->  ${n4(l.output[2])}`;
+      case 'crop':
+        return `${i} crop                    ${dims(l.input)}   ->  ${dims(l.output)}`;
+      case 'connected':
+        return `${i} connected                            ${n4(l.inputs ?? 0)}  ->  ${n4(l.outputs)}  ${l.bflops.toFixed(3).padStart(6)} BFLOPs`;
+      case 'dropout':
+        return `${i} dropout                              ${n4(l.outputs)}  ->  ${n4(l.outputs)}`;
+      case 'softmax':
+        return `${i} softmax                                        ${n4(l.outputs)}`;
+      case 'cost':
+        return `${i} cost                                           ${n4(l.outputs)}`;
       default:
         return `${i} ${l.type}`;
     }
   });
   const heads = info.heads.map((h) => `  ${h.layer}: yolo ${h.grid[0]}x${h.grid[1]} stride ${h.stride}, ${h.classes} classes, anchors ${h.anchors.map((a) => a.join(',')).join('  ')}`);
-  return ['layer     filters    size              input                output', ...rows,
-    `total ${info.bflops.toFixed(2)} BFLOPs, ${info.candidates} candidate boxes`, ...heads].join('\n');
+  // a network without heads answers with its output layer (network_predict's: the last but [cost])
+  const out = [...info.layers].reverse().find((l) => l.type !== 'cost');
+  const total = info.heads.length || !out
+    ? `total ${info.bflops.toFixed(2)} BFLOPs, ${info.candidates} candidate boxes`
+    : `total ${info.bflops.toFixed(2)} BFLOPs, ${out.outputs} outputs from layer ${out.index} (${out.type})`;
+  return ['layer     filters    size              input                output', ...rows, total, ...heads].join('\n');
 }
+
+const n4 = (n: number) => String(n).padStart(4);

@@ -1,7 +1,8 @@
 /**
  * The native module's whole shape, in one place (as node-llama-cpp's AddonTypes.ts), and its
  * loaders: darknet.node (CPU networks and training; always there) and, in GPU builds,
- * darknet_gpu.node (GPU networks), loaded only when a GPU is asked for.
+ * darknet_gpu.node (GPU networks), loaded only when a GPU is asked for. The products on a
+ * network (lib/load.ts for Detector and Classifier) and the Trainer talk to it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -61,6 +62,9 @@ export interface NativeNetwork {
   forward(input: Float32Array): Promise<void>;
   /** one forward pass over 1..batch images; one result per image, in order */
   detect(images: NativeImage[], letterbox: boolean, thresh: number, hier: number, nms: number): Promise<NativeBoxes[]>;
+  /** one forward pass over 1..batch images prepared as Darknet's classifier tools do; per image,
+   * the output layer's values (the last layer that is not [cost]) */
+  classify(images: NativeImage[], prep: 'letterbox' | 'resize' | 'crop'): Promise<Float32Array[]>;
   dims(): NativeDims;
   layers(): NativeLayer[];
   output(layer: number): Float32Array;

@@ -8,6 +8,25 @@ export interface RandomWeightsOptions {
   headGain?: number;
   /** bias of every objectness channel of those convolutions (default -2.5: few candidates pass 0.5) */
   objectnessBias?: number;
+  /**
+   * variance gain of a classifier's scoring layer, the convolution or connected layer whose
+   * output reaches the [softmax] through pooling only (default 2, He's). Networks whose pooled
+   * features are small (darknet19) then give 1000 near-equal probabilities, ordered by rounding:
+   * a larger gain (64–512) spreads them as a trained network's are.
+   */
+  classifierGain?: number;
+}
+
+/** The layer a classifier's [softmax] scores: the last one with parameters before it, across
+ * pooling and dropout (which change no logit's rank); -1 when there is none. */
+function classifierHead(layers: NetworkShape['layers']): number {
+  const soft = layers.findIndex((l) => l.type === 'softmax');
+  for (let i = soft - 1; i >= 0; i--) {
+    const t = layers[i]!.type;
+    if (t === 'convolutional' || t === 'connected') return i;
+    if (t !== 'avgpool' && t !== 'maxpool' && t !== 'dropout') return -1;
+  }
+  return -1;
 }
 
 /**
@@ -24,6 +43,7 @@ export async function writeRandomWeights(shape: NetworkShape, path: string, opts
   };
   const headGain = opts.headGain ?? 16;
   const objBias = opts.objectnessBias ?? -2.5;
+  const classifierGain = opts.classifierGain ?? 2;
   const fh = await open(path, 'w');
   let bytes = 0;
   const write = async (arr: Float32Array | Uint8Array) => {
@@ -37,12 +57,13 @@ export async function writeRandomWeights(shape: NetworkShape, path: string, opts
     dv.setInt32(0, 0, true); dv.setInt32(4, 2, true); dv.setInt32(8, 0, true); dv.setBigUint64(12, 0n, true);
     await write(header);
     const { layers } = shape;
+    const scoring = classifierHead(layers);
     for (const l of layers) {
       if (l.type !== 'convolutional' && l.type !== 'connected') continue;
       const next = layers[l.index + 1];
       const isHead = next?.yolo !== undefined;
       const n = l.type === 'convolutional' ? l.filters! : l.output.c;
-      const fan = l.type === 'convolutional' ? (l.input.c / l.groups!) * l.size! * l.size! : l.input.w * l.input.h * l.input.c;
+      const fan = l.type === 'convolutional' ? (l.input.c / l.groups!) * l.size! * l.size! : l.inputs!;
       const biases = new Float32Array(n);
       if (isHead) {
         const perBox = n / next!.yolo!.mask.length;
@@ -55,7 +76,7 @@ export async function writeRandomWeights(shape: NetworkShape, path: string, opts
         await write(new Float32Array(n)); // rolling mean
         await write(new Float32Array(n).fill(1)); // rolling variance
       }
-      const sd = Math.sqrt((isHead ? headGain : 2) / fan);
+      const sd = Math.sqrt((isHead ? headGain : l.index === scoring ? classifierGain : 2) / fan);
       const total = n * fan;
       const chunk = new Float32Array(Math.min(total, 1 << 20));
       for (let done = 0; done < total; done += chunk.length) {

@@ -83,3 +83,23 @@ void dn_letterbox(const unsigned char *pixels, int w, int h, int c, int net_w, i
   for (size_t i = 0; i < canvas; i++) slot[i] = .5;
   resize_into(im, w, h, new_w, new_h, im + 3 * plane, slot, net_w, net_h, (net_w - new_w) / 2, (net_h - new_h) / 2);
 }
+
+/* validate_classifier_single's center_crop_image: the central min(w, h)² square (crop_image, whose
+ * clamping never triggers for it), then resize_image to the network size. Only the square is
+ * converted to floats. */
+void dn_center_crop(const unsigned char *pixels, int w, int h, int c, int net_w, int net_h, float *slot,
+                    float *scratch) {
+  int m = w < h ? w : h;
+  int x0 = (w - m) / 2, y0 = (h - m) / 2;
+  size_t plane = (size_t)m * m;
+  float *im = scratch;
+#pragma omp parallel for schedule(static) if (plane >= 65536)
+  for (int y = 0; y < m; y++)
+    for (int k = 0; k < 3; k++) {
+      int src_k = c >= 3 ? k : 0;
+      const unsigned char *row = pixels + ((size_t)(y + y0) * w + x0) * c;
+      float *dst = im + k * plane + (size_t)y * m;
+      for (int x = 0; x < m; x++) dst[x] = (float)row[(size_t)x * c + src_k] / 255.;
+    }
+  resize_into(im, m, m, net_w, net_h, im + 3 * plane, slot, net_w, net_h, 0, 0);
+}

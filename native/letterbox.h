@@ -9,5 +9,9 @@ size_t dn_letterbox_scratch(int in_w, int in_h, int out_w);
  * (aspect kept, 0.5 grey bars) or stretched, exactly as Darknet's image.c. */
 void dn_letterbox(const unsigned char *pixels, int w, int h, int c, int net_w, int net_h, int letterbox, float *slot,
                   float *scratch);
+/* The same into slot after a center crop to the largest central square, as Darknet's
+ * validate_classifier_single prepares images (needs no more scratch than dn_letterbox). */
+void dn_center_crop(const unsigned char *pixels, int w, int h, int c, int net_w, int net_h, float *slot,
+                    float *scratch);
 
 #endif

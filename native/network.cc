@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "classify_worker.h"
 #include "workers.h"
 
 namespace dnn {
@@ -16,6 +17,7 @@ Napi::Function Network::Define(Napi::Env env) {
                          InstanceMethod<&Network::Load>("load"),
                          InstanceMethod<&Network::Forward>("forward"),
                          InstanceMethod<&Network::Detect>("detect"),
+                         InstanceMethod<&Network::Classify>("classify"),
                          InstanceMethod<&Network::Dims>("dims"),
                          InstanceMethod<&Network::Layers>("layers"),
                          InstanceMethod<&Network::Outputs>("output"),
@@ -204,6 +206,41 @@ Napi::Value Network::Detect(const Napi::CallbackInfo &info) {
   p.thresh = FiniteArg(info, 2, "thresh", 0, 1);
   p.hier = FiniteArg(info, 3, "hierThresh", 0, 1);
   p.nms = FiniteArg(info, 4, "nms", 0, 1);
+  std::vector<DetectImage> images = ImagesArg(env, arr);
+  BeginWork(env);
+  auto *wk = new DetectWorker(env, this, std::move(images), p);
+  Napi::Promise pr = wk->Promise();
+  wk->Queue();
+  return pr;
+}
+
+// classify(images: as detect's, prep: 'letterbox' | 'resize' | 'crop'): Promise<Float32Array[]>
+//   — one forward pass, 1..batch images; each result is the output layer's values for that image
+Napi::Value Network::Classify(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  if (!info[0].IsArray()) Throw(env, "BAD_INPUT", "images must be an array");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  int w, h, c, batch;
+  dn_net_dims(net_, &w, &h, &c, &batch);
+  if (arr.Length() < 1 || arr.Length() > static_cast<uint32_t>(batch))
+    Throw(env, "BAD_INPUT", std::to_string(arr.Length()) + " images for a network of batch " + std::to_string(batch));
+  std::string mode = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  dn_prep prep;
+  if (mode == "letterbox") prep = DN_PREP_LETTERBOX;
+  else if (mode == "resize") prep = DN_PREP_RESIZE;
+  else if (mode == "crop") prep = DN_PREP_CROP;
+  else Throw(env, "BAD_INPUT", "preprocessing must be 'letterbox', 'resize' or 'crop'");
+  std::vector<DetectImage> images = ImagesArg(env, arr);
+  BeginWork(env);
+  auto *wk = new ClassifyWorker(env, this, std::move(images), prep);
+  Napi::Promise pr = wk->Promise();
+  wk->Queue();
+  return pr;
+}
+
+// The pixels of detect's and classify's images, checked and copied.
+std::vector<DetectImage> Network::ImagesArg(Napi::Env env, Napi::Array arr) {
   std::vector<DetectImage> images;
   images.reserve(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); i++) {
@@ -227,11 +264,7 @@ Napi::Value Network::Detect(const Napi::CallbackInfo &info) {
     im.pixels.assign(px.Data(), px.Data() + expected);
     images.push_back(std::move(im));
   }
-  BeginWork(env);
-  auto *wk = new DetectWorker(env, this, std::move(images), p);
-  Napi::Promise pr = wk->Promise();
-  wk->Queue();
-  return pr;
+  return images;
 }
 
 // threads: compute threads of the next forward passes (0 = all cores; reads back the effective count).

@@ -5,10 +5,13 @@
 
 #include <atomic>
 #include <cstddef>
+#include <vector>
 
 #include "ops.h"
 
 namespace dnn {
+
+struct DetectImage;  // workers.h
 
 class Network : public Napi::ObjectWrap<Network> {
  public:
@@ -25,6 +28,8 @@ class Network : public Napi::ObjectWrap<Network> {
   Napi::Value Load(const Napi::CallbackInfo &info);
   Napi::Value Forward(const Napi::CallbackInfo &info);
   Napi::Value Detect(const Napi::CallbackInfo &info);
+  Napi::Value Classify(const Napi::CallbackInfo &info);
+  static std::vector<DetectImage> ImagesArg(Napi::Env env, Napi::Array images);
   Napi::Value Dims(const Napi::CallbackInfo &info);
   Napi::Value Layers(const Napi::CallbackInfo &info);
   Napi::Value Outputs(const Napi::CallbackInfo &info);

@@ -310,7 +310,7 @@ static void check_image(const network *net, const dn_image_in *im, int letterbox
 /* Runs k ≤ batch images. On the CPU the layers are told the batch is k (every buffer was sized
  * for the full batch, so a smaller one fits); a GPU network's cuDNN descriptors are fixed to the
  * full batch, so the unused slots are zero-filled and computed. */
-static void set_layers_batch(network *net, int b) {
+void dn_set_layers_batch(network *net, int b) {
   net->batch = b;
   for (int i = 0; i < net->n; i++) net->layers[i].batch = b;
 }
@@ -371,7 +371,7 @@ static void do_detect(void *p) {
   }
   int run = c->h->device >= 0 ? full : c->k;
   if (run > c->k) memset(net->input + (size_t)c->k * inputs, 0, (size_t)(run - c->k) * inputs * sizeof(float));
-  if (run != full) set_layers_batch(net, run);
+  if (run != full) dn_set_layers_batch(net, run);
   if (dn_profile_enabled()) dn_predict_profiled(net, net->input);
   else network_predict(net, net->input);
   check_finite_heads(net, c->k);
@@ -385,6 +385,21 @@ static void do_detect(void *p) {
 int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
               dn_boxes *out, char *err, size_t errlen) {
   memset(out, 0, (size_t)(k > 0 ? k : 0) * sizeof *out);
+  if (dn_reserve_scratch(hd, images, k, err, errlen) != 0) return -1;
+  detect_ctx ctx = {hd, images, k, letterbox, thresh, hier, nms, out, 0};
+  int full = hd->net->batch;
+  dn_set_threads(hd->threads);
+  int rc = dn_guard_call(do_detect, &ctx, err, errlen);
+  /* the heads and the full batch are put back here, also when the guard unwound past do_detect */
+  if (ctx.shifted) shift_heads(hd->net, -ctx.shifted);
+  dn_set_layers_batch(hd->net, full);
+  /* a failed call's allocations, results decoded so far included, were freed by the guard */
+  if (rc != 0) memset(out, 0, (size_t)k * sizeof *out);
+  dn_trim_scratch(hd);
+  return rc;
+}
+
+int dn_reserve_scratch(dn_network *hd, const dn_image_in *images, int k, char *err, size_t errlen) {
   /* The images' scratch space, kept with the network between calls (libc memory: it must
    * outlive a failed guarded call, whose own allocations are freed). */
   size_t need = 0;
@@ -398,15 +413,10 @@ int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, f
     hd->scratch = grown;
     hd->scratch_len = need;
   }
-  detect_ctx ctx = {hd, images, k, letterbox, thresh, hier, nms, out, 0};
-  int full = hd->net->batch;
-  dn_set_threads(hd->threads);
-  int rc = dn_guard_call(do_detect, &ctx, err, errlen);
-  /* the heads and the full batch are put back here, also when the guard unwound past do_detect */
-  if (ctx.shifted) shift_heads(hd->net, -ctx.shifted);
-  set_layers_batch(hd->net, full);
-  /* a failed call's allocations, results decoded so far included, were freed by the guard */
-  if (rc != 0) memset(out, 0, (size_t)k * sizeof *out);
+  return 0;
+}
+
+void dn_trim_scratch(dn_network *hd) {
   /* Image buffers for a typical photo stay for the next call; one huge image's do not stay for
    * the network's life (a 16k² input needs 3 GB of them). */
   if (hd->scratch_len > DN_SCRATCH_KEEP_FLOATS) {
@@ -414,5 +424,4 @@ int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, f
     hd->scratch = NULL;
     hd->scratch_len = 0;
   }
-  return rc;
 }

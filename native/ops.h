@@ -85,6 +85,18 @@ typedef struct {
 int dn_detect(dn_network *net, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
               dn_boxes *out, char *err, size_t errlen);
 
+/* How a classifier's input is prepared (examples/classifier.c): predict_classifier letterboxes,
+ * validate_classifier_single center-crops (largest central square, resized), or a plain resize. */
+typedef enum { DN_PREP_RESIZE = 0, DN_PREP_LETTERBOX = 1, DN_PREP_CROP = 2 } dn_prep;
+
+/* The index of the layer whose output network_predict returns (the last one that is not [cost]),
+ * and its floats per image. */
+int dn_output_layer(const dn_network *net, int *outputs);
+
+/* `darknet classifier predict`'s pass for k images (1 ≤ k ≤ batch): out receives k × outputs
+ * floats, the output layer's values for each image in turn. */
+int dn_classify(dn_network *net, const dn_image_in *images, int k, dn_prep prep, float *out, char *err, size_t errlen);
+
 int dn_threads(const dn_network *net);   /* the compute threads a forward pass uses */
 /* 0 when `threads` (0 = all cores) compute threads can be created now; -1 with the reason. */
 int dn_check_threads(int threads, char *err, size_t errlen);

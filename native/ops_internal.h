@@ -20,6 +20,13 @@ struct dn_network {
 /* ops.c: Darknet's layer type names, all of them (its layer_name() misses several). */
 const char *dn_layer_type_name(LAYER_TYPE t);
 
+/* ops.c: tell every layer the batch is b (≤ the batch its buffers were sized for). */
+void dn_set_layers_batch(network *net, int b);
+/* ops.c: grow the network's image scratch for these images (outside the guard; -1 with err),
+ * and give back an oversized one after the call. */
+int dn_reserve_scratch(struct dn_network *h, const dn_image_in *images, int k, char *err, size_t errlen);
+void dn_trim_scratch(struct dn_network *h);
+
 /* fast.c: floats of a fast layer's transformed weights (kept beside Darknet's). */
 size_t dn_fast_extra_floats(const layer *l);
 

@@ -88,8 +88,11 @@ export interface ValidateOptions {
 
 export const SUPPORTED_LAYERS = [
   'convolutional', 'maxpool', 'avgpool', 'route', 'shortcut', 'upsample', 'yolo', 'region',
-  'reorg', 'dropout', 'connected', 'softmax',
+  'reorg', 'dropout', 'connected', 'softmax', 'crop', 'cost',
 ] as const;
+
+/** get_cost_type's names; any other makes Darknet print a warning and use sse. */
+const COST_TYPES = new Set(['seg', 'sse', 'masked', 'smooth', 'L1', 'wgan']);
 
 const ACTIVATIONS = new Set([
   'logistic', 'loggy', 'relu', 'elu', 'selu', 'relie', 'plse', 'hardtan', 'lhtan', 'linear',
@@ -373,7 +376,30 @@ export function validateCfg(cfg: Cfg, opts: ValidateOptions = {}): NetworkShape 
       case 'softmax': {
         const groups = ck.int(s, 'groups', 1, 1, 1 << 20);
         if (inputs % groups) ck.fail(s, 'groups', `groups=${groups} must divide the ${inputs} inputs`);
+        // softmax() divides every logit by it: 0 makes every probability NaN
+        if (ck.float(s, 'temperature', 1) === 0) ck.fail(s, 'temperature', 'temperature must not be 0');
+        ck.float(s, 'spatial', 0);
+        ck.int(s, 'noloss', 0);
         // make_softmax_layer leaves out_w/out_h/out_c at 0: only non-image layers may follow.
+        L = { ...base, output: { w: 0, h: 0, c: 0 }, outputs: inputs };
+        break;
+      }
+      case 'crop': {
+        needImage();
+        // forward_crop_layer draws its offset as rand() % (input - crop + 1): a crop larger than
+        // its input divides by zero or reads outside it
+        const cropH = ck.int(s, 'crop_height', 1, 1, input.h);
+        const cropW = ck.int(s, 'crop_width', 1, 1, input.w);
+        for (const k of ['flip', 'noadjust']) ck.int(s, k, 0);
+        for (const k of ['angle', 'saturation', 'exposure', 'shift']) ck.float(s, k, 0);
+        L = { ...base, output: { w: cropW, h: cropH, c: input.c }, outputs: cropW * cropH * input.c };
+        break;
+      }
+      case 'cost': {
+        const kind = getOption(s, 'type')?.value ?? 'sse';
+        if (!COST_TYPES.has(kind)) ck.fail(s, 'type', `unknown cost type "${kind}" (one of ${[...COST_TYPES].join(', ')}; Darknet would silently use sse)`);
+        for (const k of ['scale', 'ratio', 'noobj', 'thresh']) ck.float(s, k, 0);
+        // scores training only (network_predict passes no truth); make_cost_layer sets no image size
         L = { ...base, output: { w: 0, h: 0, c: 0 }, outputs: inputs };
         break;
       }

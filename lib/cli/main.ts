@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * darknet-node command line: info, detect, bench, eval, train, partial, build.
+ * darknet-node command line: info, detect, bench, eval, train, partial, build, classify, classify-eval.
  * Exit codes: 0 success, 1 failure (one readable line; --verbose for the stack), 2 usage error.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,16 +23,18 @@ import { formatLayerTable, networkInfo } from '../info.js';
 import { partialWeights } from '../partial.js';
 import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
 import { annotate } from './annotate.js';
+import { CLASSIFY_COMMANDS, CLASSIFY_HELP, CLASSIFY_SUMMARY } from './classify.js';
+import { UsageError } from './usage.js';
 import { SHAPES_MODEL } from '../models.js';
 import { PACKAGE_ROOT } from '../native.js';
 
-class UsageError extends Error {}
-
 const HELP: Record<string, string> = {
+  ...CLASSIFY_HELP,
   main: `usage: darknet-node <command> [options]
 
 commands:
   detect <images…>   detect objects, print them or write annotated images
+${CLASSIFY_SUMMARY}
   info <cfg>         print the layer table (BFLOPs) and the YOLO heads
   eval               evaluate a model on a dataset (COCO metrics, mAP@0.5)
   train              train a model with Darknet's trainer
@@ -314,7 +316,7 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const args = argv.filter((a) => a !== '--verbose');
   const [cmd, ...rest] = args;
-  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild };
+  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild, ...CLASSIFY_COMMANDS };
   if (!cmd || cmd === '--help' || cmd === '-h') {
     console.log(HELP.main);
     return cmd ? 0 : 2;

@@ -8,3 +8,5 @@ export { COCO_IDS, fromCocoAnnotations, fromCocoResults, fromDarknetLabels } fro
 export type { CocoDataset } from './formats.js';
 export { cFixed, darknetCategory, darknetCocoEntries, darknetImageId, formatDarknetResults } from './darknet-results.js';
 export type { CocoResultEntry } from './darknet-results.js';
+export { evaluateClassifier, labelOf } from './classification.js';
+export type { ClassifierEvalOptions, ClassifierEvaluation } from './classification.js';

@@ -78,7 +78,8 @@ export function labelPathFor(image: string): string {
   return p;
 }
 
-function parseDataFile(text: string): Map<string, string> {
+/** A Darknet .data file as read_data_cfg reads it: key=value lines, all whitespace stripped, # comments. */
+export function parseDataFile(text: string): Map<string, string> {
   const m = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
     const t = line.replace(/\s/g, '');

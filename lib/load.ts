@@ -1,0 +1,211 @@
+/**
+ * Loading a Darknet network into the native bridge, for every product on it (Detector,
+ * Classifier): options checked once, the cfg edited and validated, the weights sized, then the
+ * native load with progress and abort. What kind of network it must be is the caller's check.
+ */
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import { parseCfg } from './cfg/parse.js';
+import { serializeCfg } from './cfg/serialize.js';
+import { canonicalType, setOption, type Cfg } from './cfg/types.js';
+import { validateCfg, type NetworkShape } from './cfg/validate.js';
+import { DarknetError, fromNative } from './errors.js';
+import { MAX_CFG_BYTES, readTextFile } from './files.js';
+import { native, nativeGpu, type NativeNetwork } from './native.js';
+import { checkWeights, type WeightsHeader } from './weights.js';
+
+export type Numerics = 'fast' | 'reference';
+
+/** What every network load takes; products add their own options (class names, …). */
+export interface NetworkLoadOptions {
+  /** path of the Darknet .cfg */
+  cfg: string;
+  /** path of the .weights; `null` keeps Darknet's random initialisation (tests, training) */
+  weights: string | null;
+  /** images per forward pass (default 1); the cfg's training batch/subdivisions are replaced */
+  batch?: number;
+  /** network input size, overriding the cfg's (YOLOv3 runs at 320, 416 or 608) */
+  width?: number;
+  height?: number;
+  /** refuse networks whose estimated memory exceeds this many bytes (default 16 GiB) */
+  maxBytes?: number;
+  /**
+   * Keep Darknet's full training allocation (deltas, updates, per-layer outputs). Default false:
+   * an inference-only network, about half the memory, with bit-identical results.
+   */
+  training?: boolean;
+  /** called on the event loop as the .weights file is read: bytes so far, file size */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** abandons the load: the promise rejects at once (AbortError); a native load already running
+   * finishes on its thread and its network is freed */
+  signal?: AbortSignal;
+  /** where the network runs: 'cpu' (default), 'gpu' (CUDA device 0) or a CUDA device index */
+  device?: 'cpu' | 'gpu' | number;
+  /**
+   * 'fast' (default for CPU inference): batch-norm folded into the weights at load time and
+   * convolutions through an optimized BLAS; outputs move by ~1e-5 from Darknet's and the
+   * detections are the same. 'reference': Darknet's own kernels, matching `darknet detector
+   * test` to 1e-4. Training networks and GPU networks always run Darknet's kernels.
+   */
+  numerics?: Numerics;
+  /**
+   * Compute threads per forward pass (default: all cores). Darknet's work runs on one libuv
+   * thread plus this many OpenMP threads, so other async work in the process keeps going.
+   */
+  threads?: number;
+}
+
+/**
+ * More compute threads than this only oversubscribe the cores, and past what the OS grants,
+ * OpenMP (libgomp) ends the process when it cannot create them: capped well before that.
+ */
+export const MAX_THREADS = Math.max(4, 4 * availableParallelism());
+
+/** `work` or, once `signal` aborts, its reason; `cleanup` runs when abandoned work completes. */
+function abandonable<T>(work: Promise<T>, signal: AbortSignal, cleanup: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      work.then(cleanup, () => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}
+
+export function checkThreads(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_THREADS) {
+    throw new DarknetError('BAD_INPUT', `threads must be an integer in [0, ${MAX_THREADS}] (0 = all cores; at most 4 per core), got ${String(v)}`);
+  }
+  return v;
+}
+
+function resolveDevice(device: NetworkLoadOptions['device']): number {
+  if (device === undefined || device === 'cpu') return -1;
+  const index = device === 'gpu' ? 0 : device;
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
+    throw new DarknetError('BAD_INPUT', `device must be 'cpu', 'gpu' or a CUDA device index, got ${String(device)}`);
+  }
+  const caps = nativeGpu().capabilities(); // NO_GPU without a GPU build, or when it cannot load
+  if (index >= caps.devices.length) {
+    throw new DarknetError('NO_GPU', `CUDA device ${index} requested, ${caps.devices.length} visible`);
+  }
+  return index;
+}
+
+function checkSide(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 32 || v > 8192 || v % 32 !== 0) {
+    throw new DarknetError('BAD_INPUT', `${name} must be a multiple of 32 in [32, 8192], got ${String(v)}`);
+  }
+  return v;
+}
+
+function netSection(cfg: Cfg) {
+  const s = cfg.sections[0];
+  if (!s || canonicalType(s.type) !== 'net') throw new DarknetError('CFG_INVALID', 'the first section must be [net]', cfg.file ? { file: cfg.file } : {});
+  return s;
+}
+
+/** coco.names is 625 bytes, ImageNet's 9k.names 100 KB */
+const MAX_NAMES_BYTES = 4 << 20;
+
+/** Class names from a .names file path or an array; `defaults` when none are given. */
+export async function readNames(names: string | readonly string[] | undefined, defaults: () => readonly string[]): Promise<string[]> {
+  if (names === undefined) return [...defaults()];
+  if (typeof names === 'string') {
+    return (await readTextFile(names, 'names', MAX_NAMES_BYTES)).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  }
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new DarknetError('BAD_INPUT', 'names must be a file path or an array of strings');
+  return [...names];
+}
+
+export interface LoadedNetwork<T> {
+  /** what `accept` returned */
+  product: T;
+  net: NativeNetwork;
+  shape: NetworkShape;
+  /** the weights header, or null for a randomly initialised network */
+  header: WeightsHeader | null;
+}
+
+/**
+ * Checks the options, validates the cfg, lets `accept` refuse what the product cannot run (by
+ * throwing) and read what it needs beside the network (class names: before the weights, a
+ * mistake there costs no load), sizes the weights and loads the network natively.
+ */
+export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, accept: (shape: NetworkShape, cfgPath: string) => T | Promise<T>): Promise<LoadedNetwork<T>> {
+  if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', `${what}.load needs an options object { cfg, weights }`);
+  const { cfg: cfgPath, weights } = options;
+  if (typeof cfgPath !== 'string' || !cfgPath) throw new DarknetError('BAD_INPUT', 'cfg must be a file path');
+  if (weights !== null && (typeof weights !== 'string' || !weights)) throw new DarknetError('BAD_INPUT', 'weights must be a file path, or null for random initialisation');
+  const batch = options.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new DarknetError('BAD_INPUT', `batch must be an integer in [1, 1024], got ${String(batch)}`);
+  const width = checkSide('width', options.width);
+  const height = checkSide('height', options.height);
+  const training = options.training ?? false;
+  if (typeof training !== 'boolean') throw new DarknetError('BAD_INPUT', 'training must be a boolean');
+  const { onProgress } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new DarknetError('BAD_INPUT', 'onProgress must be a function');
+  const device = resolveDevice(options.device);
+  const numerics = options.numerics ?? (training || device >= 0 ? 'reference' : 'fast');
+  if (numerics !== 'fast' && numerics !== 'reference') throw new DarknetError('BAD_INPUT', `numerics must be 'fast' or 'reference', got ${String(numerics)}`);
+  if (numerics === 'fast' && training) throw new DarknetError('BAD_INPUT', "numerics: 'fast' folds batch-norm into the weights and cannot be combined with training: true");
+  if (numerics === 'fast' && device >= 0) throw new DarknetError('BAD_INPUT', "numerics: 'fast' is for the CPU; GPU networks run Darknet's CUDA kernels");
+  const threads = options.threads === undefined ? 0 : checkThreads(options.threads);
+  const { signal } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new DarknetError('BAD_INPUT', 'signal must be an AbortSignal');
+  signal?.throwIfAborted();
+
+  // Real cfgs are a few KB (yolov3.cfg: 8 KB); refuse to read a huge file as one.
+  const text = await readTextFile(cfgPath, 'cfg', MAX_CFG_BYTES, 'CFG_PARSE');
+  const cfg = parseCfg(text, { file: cfgPath });
+  const net = netSection(cfg);
+  // Inference runs `batch` images per pass: the cfg's training batch/subdivisions would size
+  // every buffer for the training mini-batch (yolov3.cfg: 64/16 → 4 images).
+  setOption(net, 'batch', batch);
+  setOption(net, 'subdivisions', 1);
+  if (width) setOption(net, 'width', width);
+  if (height) setOption(net, 'height', height);
+  const { maxBytes } = options;
+  if (maxBytes !== undefined && (typeof maxBytes !== 'number' || !Number.isFinite(maxBytes) || maxBytes <= 0)) {
+    throw new DarknetError('BAD_INPUT', `maxBytes must be a positive number of bytes, got ${String(maxBytes)}`);
+  }
+  const shape = validateCfg(cfg, maxBytes === undefined ? {} : { maxBytes });
+  // Darknet's loaders always feed 3-channel RGB (load_image_color); a network reading more
+  // channels would read past the image buffer (heap overflow, found by fuzzing).
+  if (shape.channels !== 3) throw new DarknetError('CFG_UNSUPPORTED', `[net] channels=${shape.channels}: images are fed as RGB, the network must take channels=3`, { file: cfgPath });
+  const product = await accept(shape, cfgPath);
+  const header = weights === null ? null : await checkWeights(weights, shape, basename(cfgPath));
+  signal?.throwIfAborted();
+
+  const nativeNet = new ((device >= 0 ? nativeGpu() : native()).Network)();
+  // A throwing onProgress would surface as an uncaught exception from a native callback: the
+  // first one is kept, later calls are skipped, and the load rejects with it.
+  let progressError: { error: unknown } | undefined;
+  const progress = onProgress && ((done: number, total: number) => {
+    if (progressError) return;
+    try {
+      onProgress(done, total);
+    } catch (error) {
+      progressError = { error };
+    }
+  });
+  try {
+    // the edited cfg goes to Darknet as text (an in-memory file): no temporary file to leave behind
+    const loading = nativeNet.load(cfgPath, weights, { cfgText: serializeCfg(cfg), lean: !training, device, fast: numerics === 'fast', threads, ...(progress ? { onProgress: progress } : {}) });
+    await (signal ? abandonable(loading, signal, () => nativeNet.dispose()) : loading);
+    if (progressError) {
+      nativeNet.dispose();
+      throw progressError.error;
+    }
+  } catch (e) {
+    if ((signal?.aborted && e === signal.reason) || (progressError && e === progressError.error)) throw e;
+    const err = fromNative(e, cfgPath);
+    throw new DarknetError(err.code, err.message.replace(`${cfgPath}: `, ''), { file: cfgPath, cause: e });
+  }
+  return { product, net: nativeNet, shape, header };
+}
