@@ -23,6 +23,7 @@ import { formatLayerTable, networkInfo } from '../info.js';
 import { partialWeights } from '../partial.js';
 import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
 import { annotate } from './annotate.js';
+import { progressBar } from './progress.js';
 import { CLASSIFY_COMMANDS, CLASSIFY_HELP, CLASSIFY_SUMMARY } from './classify.js';
 import { UsageError } from './usage.js';
 import { SHAPES_MODEL } from '../models.js';
@@ -90,13 +91,6 @@ const num = (v: string | undefined, name: string, def?: number): number | undefi
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number`);
   return n;
 };
-
-function progressBar(done: number, total: number, label: string): void {
-  if (!process.stderr.isTTY && done !== total && done % Math.max(1, Math.floor(total / 20))) return;
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
-}
 
 async function cmdInfo(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { size: { type: 'string' } } });
