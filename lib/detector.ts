@@ -12,6 +12,7 @@ import { toPixels, type ImageInput } from './input.js';
 import { networkInfo, type NetworkInfo } from './info.js';
 import { InFlight, SerialQueue } from './lock.js';
 import { native, type MemoryUsage, type NativeNetwork } from './native.js';
+import { VideoStream, type StreamOptions, type VideoSource } from './video/stream.js';
 import { checkWeights, type WeightsHeader } from './weights.js';
 
 export interface LoadOptions {
@@ -368,6 +369,15 @@ export class Detector {
     } catch (e) {
       throw publicError(e, site);
     }
+  }
+
+  /**
+   * Detects and tracks objects in a video: a file, an http(s)/rtsp/udp URL or a V4L2 device
+   * (decoded by ffmpeg), or an (async) iterable of images. Iterate the result with for await.
+   */
+  detectStream(source: VideoSource, options: StreamOptions = {}): VideoStream {
+    this.assertUsable();
+    return new VideoStream(this, source, options);
   }
 
   /** Runs the network on `batch × width × height × 3` floats (planar RGB in [0, 1]) and returns the YOLO layers' raw outputs. */
