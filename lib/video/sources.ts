@@ -43,16 +43,18 @@ export class FfmpegSource implements FrameSource {
   private decoder: FfmpegDecoder | undefined;
   private stopped = false;
   private t0: number | undefined;
+  private lastPid: number | undefined;
+  private lastInfo: StreamInfo | undefined;
 
   constructor(private readonly source: string, private readonly o: FfmpegSourceOptions) {}
 
   get info(): StreamInfo | undefined {
-    return this.decoder?.info;
+    return this.decoder?.info ?? this.lastInfo;
   }
 
-  /** ffmpeg's process id while it runs */
+  /** ffmpeg's process id, once started */
   get pid(): number | undefined {
-    return this.decoder?.pid;
+    return this.decoder?.pid ?? this.lastPid;
   }
 
   async read(): Promise<SourceFrame | null> {
@@ -72,10 +74,11 @@ export class FfmpegSource implements FrameSource {
         realtime: this.o.realtime, threads: this.o.threads, inputArgs: this.o.inputArgs,
       }, this.o.timeoutMs);
     }
-    const f = await this.decoder.read();
+    const decoder = this.decoder;
+    const f = await decoder.read();
     if (!f) return null;
     const { info } = f;
-    const rate = this.decoder.info?.fps ?? this.o.fps ?? 25;
+    const rate = decoder.info?.fps ?? this.o.fps ?? 25;
     // times from the stream when it has them (live streams start anywhere: made relative)
     const t = Number.isFinite(info.time) ? info.time : info.n / rate;
     this.t0 ??= t;
@@ -90,7 +93,13 @@ export class FfmpegSource implements FrameSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.decoder?.stop();
+    const d = this.decoder;
+    if (!d) return;
+    this.lastPid = d.pid;
+    this.lastInfo = d.info;
+    await d.stop();
+    // the decoder holds up to a few frames of unread pipe data: let it go with the process
+    this.decoder = undefined;
   }
 }
 
