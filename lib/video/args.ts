@@ -48,6 +48,9 @@ export function decodeArgs(o: DecodeArgs): string[] {
   if (kind === 'device') input.push('-f', 'v4l2');
   // TCP: the transport that works through NAT and firewalls; UDP loses frames under load
   if (/^rtsps?:/i.test(o.source) && !o.inputArgs?.includes('-rtsp_transport')) input.push('-rtsp_transport', 'tcp');
+  // ffmpeg studies 5 s of a stream before its first frame: on a live stream, 5 s of latency at
+  // the start (and a clip shorter than that never starts). A second is enough for its parameters
+  if (/^(udp|rtp|srt|tcp):/i.test(o.source) && !o.inputArgs?.includes('-analyzeduration')) input.push('-analyzeduration', '1000000');
   if (o.realtime && kind === 'file') input.push('-re');
   input.push('-threads', String(o.threads), ...(o.inputArgs ?? []));
 

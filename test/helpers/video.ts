@@ -3,6 +3,7 @@
  * truth, and checks that a child process is gone (reaped, not a zombie) and that no descriptors
  * were left open.
  */
+import { createSocket } from 'node:dgram';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MotFrame } from '../../lib/eval/mot.js';
@@ -48,3 +49,12 @@ export function openFds(): number {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A UDP port on 127.0.0.1 that nothing uses now. */
+export async function freeUdpPort(): Promise<number> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  const { port } = sock.address();
+  await new Promise<void>((r) => sock.close(() => r()));
+  return port;
+}

@@ -4,7 +4,6 @@
  * after a break, an abort or a dispose, ffmpeg killed and reaped (no zombie), its pipes closed,
  * the frame buffers released.
  */
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ import { SHAPES_MODEL } from '../../lib/models.js';
 import type { StreamFrame, VideoStream } from '../../lib/video/stream.js';
 import { CACHE, ROOT } from '../helpers/fixtures.js';
 import { run } from '../helpers/proc.js';
-import { gone, makeClip, openFds, sleep, type Clip } from '../helpers/video.js';
+import { freeUdpPort, gone, makeClip, openFds, sleep, type Clip } from '../helpers/video.js';
 
 let clip: Clip;
 let det: Detector;
@@ -46,13 +45,7 @@ async function drain(s: AsyncIterable<StreamFrame>, onFrame?: (r: StreamFrame, n
 }
 
 /** A UDP port nobody sends to: ffmpeg listening there waits forever. */
-async function silentUdp(): Promise<string> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  const { port } = sock.address();
-  await new Promise<void>((r) => sock.close(() => r()));
-  return `udp://127.0.0.1:${port}`;
-}
+const silentUdp = async () => `udp://127.0.0.1:${await freeUdpPort()}`;
 
 /** Serves the first half of the MPEG-TS clip, then cuts the connection ('cut') or goes silent ('stall'). */
 async function halfServer(mode: 'cut' | 'stall'): Promise<{ url: string; close(): void }> {
