@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * darknet-node command line: info, detect, bench, eval, train, partial, build.
+ * darknet-node command line: info, detect, bench, eval, train, partial, build, video.
  * Exit codes: 0 success, 1 failure (one readable line; --verbose for the stack), 2 usage error.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,8 +25,8 @@ import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
 import { annotate } from './annotate.js';
 import { SHAPES_MODEL } from '../models.js';
 import { PACKAGE_ROOT } from '../native.js';
-
-class UsageError extends Error {}
+import { UsageError } from './usage.js';
+import { cmdVideo, VIDEO_HELP } from './video.js';
 
 const HELP: Record<string, string> = {
   main: `usage: darknet-node <command> [options]
@@ -38,6 +38,7 @@ commands:
   train              train a model with Darknet's trainer
   partial            keep the first layers of a .weights file (as \`darknet partial\`)
   bench              time detection on this machine (network and end-to-end)
+  video <input>      detect and track objects in a video, file or stream (ffmpeg)
   build              build the native addon from source (when no prebuilt binary fits)
 
 darknet-node <command> --help for its options`,
@@ -61,6 +62,7 @@ darknet-node <command> --help for its options`,
   --out <dir|file.png>  write annotated images
   --json                print detections as JSON`,
   info: `usage: darknet-node info <cfg> [--size <n>]`,
+  video: VIDEO_HELP,
   eval: `usage: darknet-node eval --cfg <file> --weights <file> --data <list.txt|.data|annotations.json> [options]
        darknet-node eval --annotations <instances.json> --results <results.json> [--per-class]
   runs a model on a dataset and scores it (COCO metrics as pycocotools computes them, and
@@ -309,7 +311,7 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const args = argv.filter((a) => a !== '--verbose');
   const [cmd, ...rest] = args;
-  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild };
+  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild, video: cmdVideo };
   if (!cmd || cmd === '--help' || cmd === '-h') {
     console.log(HELP.main);
     return cmd ? 0 : 2;
