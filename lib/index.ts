@@ -27,3 +27,12 @@ export function capabilities(): NativeCapabilities {
 export * from './eval/index.js';
 export * from './train/index.js';
 export { annotate, classColor } from './cli/annotate.js';
+export { VideoStream } from './video/stream.js';
+export type { VideoSource, StreamOptions, StreamFrame, StreamStats, BackpressurePolicy } from './video/stream.js';
+export type { StreamInfo } from './video/args.js';
+export { VideoWriter } from './video/writer.js';
+export type { VideoWriterOptions } from './video/writer.js';
+export { crossingClip, renderShapesClip, writeShapesClip } from './video/synthetic.js';
+export type { ClipSpec, ClipObject, ClipTruth, ClipFrame } from './video/synthetic.js';
+export { Tracker, iou } from './track/index.js';
+export type { Track, TrackerOptions, TrackInput, TrackState } from './track/index.js';

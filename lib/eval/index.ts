@@ -8,3 +8,5 @@ export { COCO_IDS, fromCocoAnnotations, fromCocoResults, fromDarknetLabels } fro
 export type { CocoDataset } from './formats.js';
 export { cFixed, darknetCategory, darknetCocoEntries, darknetImageId, formatDarknetResults } from './darknet-results.js';
 export type { CocoResultEntry } from './darknet-results.js';
+export { clearMot, evaluateMot, idScores } from './mot.js';
+export type { ClearMot, IdScores, MotFrame, MotObject, MotOptions, MotScores } from './mot.js';
