@@ -76,10 +76,11 @@ export interface StreamStats {
   processed: number;
 }
 
-/** What detectStream needs of a Detector. */
+/** What detectStream needs of a Detector (or a DetectorPool). */
 export interface StreamDetector {
   readonly width: number;
   readonly height: number;
+  /** frames handed to detectBatch at once */
   readonly batch: number;
   detect(input: ImageInput, options?: DetectOptions): Promise<Detection[]>;
   detectBatch(inputs: readonly ImageInput[], options?: DetectOptions): Promise<Detection[][]>;
@@ -202,8 +203,8 @@ export class VideoStream implements AsyncIterable<StreamFrame>, AsyncDisposable,
   private async *run(): AsyncGenerator<StreamFrame, void, undefined> {
     const p = this.plan;
     const tracker = p.track ? new Tracker<Detection>(p.track) : undefined;
-    // batches through detectBatch when the network takes several images a pass and every frame
-    // is wanted anyway; 'latest' keeps one frame, the newest
+    // batches through detectBatch when the network takes several images a pass (or a pool has
+    // several copies) and every frame is wanted anyway; 'latest' keeps one frame, the newest
     const batch = p.policy === 'all' ? Math.max(1, this.detector.batch) : 1;
     let pending: Promise<SourceFrame | null> | undefined;
     const next = () => {

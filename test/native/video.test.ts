@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Detector } from '../../lib/detector.js';
+import { DetectorPool } from '../../lib/pool.js';
 import type { RawImage } from '../../lib/input.js';
 import { evaluateMot, type MotFrame } from '../../lib/eval/mot.js';
 import { SHAPES_MODEL } from '../../lib/models.js';
@@ -100,6 +101,22 @@ describe('detectStream on a video file', () => {
     } finally {
       b4.dispose();
     }
+  });
+
+  it('on a DetectorPool: consecutive frames on the copies at once, the same results', async () => {
+    const pool = await DetectorPool.load({ ...SHAPES_MODEL, instances: 2 });
+    try {
+      const spy = vi.spyOn(pool.detectors[1]!, 'detectBatch');
+      const one: unknown[] = [];
+      const two: unknown[] = [];
+      for await (const r of det.detectStream(clip.file, { maxFrames: 21 })) one.push({ i: r.index, d: r.detections.map((d) => d.toJSON()), t: r.tracks.map((t) => [t.id, t.state, t.box]) });
+      for await (const r of pool.detectStream(clip.file, { maxFrames: 21 })) two.push({ i: r.index, d: r.detections.map((d) => d.toJSON()), t: r.tracks.map((t) => [t.id, t.state, t.box]) });
+      expect(two).toEqual(one);
+      expect(spy.mock.calls.length).toBeGreaterThanOrEqual(5); // the second copy did its share
+    } finally {
+      pool.dispose();
+    }
+    expect(() => pool.detectStream(clip.file)).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
   });
 
   it('letterbox: false has ffmpeg stretch the frame to the network, boxes mapped back', async () => {
