@@ -7,11 +7,13 @@
 // bench/.cache by the package's own renderer and encoder.
 //
 // env: SECONDS (clip length, default 10), ROUNDS (default 3, the best is reported: this
-//      machine's speed drifts), BATCH (comma list of batch sizes tried for tiny, default 1,2,4)
+//      machine's speed drifts), BATCH (comma list of batch sizes tried for tiny, default 1,2,4),
+//      WRITE (a file to write the table to). A DetectorPool of one single-threaded copy per core
+//      is measured too.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { Detector, SHAPES_MODEL } from '../dist/index.js';
+import { Detector, DetectorPool, SHAPES_MODEL } from '../dist/index.js';
 import { FfmpegDecoder } from '../dist/video/decoder.js';
 import { findFfmpeg } from '../dist/video/ffmpeg.js';
 import { crossingClip, writeShapesClip } from '../dist/video/synthetic.js';
@@ -28,12 +30,6 @@ async function clip(width, height) {
   return file;
 }
 
-const best = async (f) => {
-  let top = 0;
-  for (let i = 0; i < ROUNDS; i++) top = Math.max(top, await f());
-  return top;
-};
-
 /** ffmpeg alone: decode and scale to the network size, frames read and thrown away. */
 async function decodeOnly(file, width, height) {
   const d = new FfmpegDecoder(findFfmpeg(), { source: file, geometry: { net: { width, height, letterbox: true } }, realtime: false, threads: 1 }, 10_000);
@@ -44,57 +40,67 @@ async function decodeOnly(file, width, height) {
   return n / ((performance.now() - t) / 1000);
 }
 
-/** the network alone, on one already-scaled frame, as detectStream calls it */
-async function networkOnly(det, frames) {
-  const px = { data: new Uint8Array(det.width * det.height * 3).fill(100), width: det.width, height: det.height, channels: 3 };
-  await det.detect(px, { letterbox: false });
+/** the network alone, on already-scaled frames, as detectStream calls it (batch frames a pass, on each copy of a pool) */
+async function networkOnly(c, frames) {
+  const { det } = c;
+  const px = { data: new Uint8Array(c.width * c.height * 3).fill(100), width: c.width, height: c.height, channels: 3 };
+  const batch = Array.from({ length: c.batch }, () => px);
+  const pass = () => (c.batch > 1 ? det.detectBatch(batch, { letterbox: false }) : det.detect(px, { letterbox: false }));
+  await pass();
   const t = performance.now();
-  for (let i = 0; i < frames; i++) await det.detect(px, { letterbox: false });
-  return frames / ((performance.now() - t) / 1000);
+  let n = 0;
+  for (; n < frames; n += c.batch) await pass();
+  return n / ((performance.now() - t) / 1000);
 }
 
 /** decode + detect + track, every frame ('all') */
-async function endToEnd(det, file) {
+async function endToEnd(c) {
   const t = performance.now();
   let n = 0, dets = 0, tracks = 0;
-  for await (const r of det.detectStream(file)) { n++; dets += r.detections.length; tracks += r.tracks.length; }
-  const fps = n / ((performance.now() - t) / 1000);
-  endToEnd.last = { frames: n, dets: dets / n, tracks: tracks / n };
-  return fps;
-}
-
-const rows = [];
-async function bench(name, load, file, size) {
-  const det = await Detector.load(load);
-  try {
-    await endToEnd(det, file); // warm: page cache, sharp-free path, OpenMP threads
-    const e2e = await best(() => endToEnd(det, file));
-    const { frames, dets, tracks } = endToEnd.last;
-    const dec = await best(() => decodeOnly(file, det.width, det.height));
-    const net = await best(() => networkOnly(det, Math.min(frames, 100)));
-    rows.push({ name, size, frames, e2e, dec, net, dets, tracks, batch: det.batch, threads: det.threads });
-    console.error(`${name} (batch ${det.batch}): ${e2e.toFixed(1)} fps end to end; decoder alone ${dec.toFixed(0)} fps; network alone ${net.toFixed(1)} fps`);
-  } finally {
-    det.dispose();
-  }
+  for await (const r of c.det.detectStream(c.file)) { n++; dets += r.detections.length; tracks += r.tracks.length; }
+  Object.assign(c, { frames: n, dets: dets / n, tracks: tracks / n });
+  return n / ((performance.now() - t) / 1000);
 }
 
 const small = await clip(192, 144);
 const vga = await clip(640, 480);
-await bench('shapes (bundled)', SHAPES_MODEL, small, '192×144');
 const tiny = await prepareModel({ name: 'yolov3-tiny-416', base: 'yolov3-tiny', size: 416, gain: 16 });
-for (const batch of BATCHES) await bench('yolov3-tiny-416', { cfg: tiny.cfgPath, weights: tiny.weights, batch }, vga, '640×480');
+const configs = [
+  { name: 'shapes (bundled)', load: SHAPES_MODEL, file: small, size: '192×144' },
+  ...BATCHES.map((batch) => ({ name: 'yolov3-tiny-416', load: { cfg: tiny.cfgPath, weights: tiny.weights, batch }, file: vga, size: '640×480' })),
+  // one copy per core, one thread each: no copy waits for a thread that ffmpeg has taken
+  { name: 'yolov3-tiny-416, DetectorPool', load: { cfg: tiny.cfgPath, weights: tiny.weights, instances: availableParallelism() }, file: vga, size: '640×480' },
+];
+for (const c of configs) {
+  const pool = c.load.instances !== undefined;
+  c.det = pool ? await DetectorPool.load(c.load) : await Detector.load(c.load);
+  const one = pool ? c.det.detectors[0] : c.det;
+  Object.assign(c, { width: one.width, height: one.height, batch: one.batch * (pool ? c.det.size : 1), threads: one.threads, copies: pool ? c.det.size : 1 });
+  await endToEnd(c); // warm: page cache, OpenMP threads
+  Object.assign(c, { e2e: 0, dec: 0, net: 0 });
+}
+// round by round, every configuration in turn: the machine's drift hits them alike
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of configs) {
+    c.e2e = Math.max(c.e2e, await endToEnd(c));
+    c.dec = Math.max(c.dec, await decodeOnly(c.file, c.width, c.height));
+    c.net = Math.max(c.net, await networkOnly(c, 100));
+    console.error(`round ${round + 1}: ${c.name} (${c.copies} × batch ${c.batch / c.copies}, ${c.threads} threads): ${c.e2e.toFixed(1)} fps end to end; decoder alone ${c.dec.toFixed(0)} fps; network alone ${c.net.toFixed(1)} fps`);
+  }
+}
+const rows = configs;
+for (const c of configs) c.det.dispose();
 
 const machine = `${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown CPU'}`;
 const table = [
   `# darknet-node video speed — ${new Date().toISOString()}`,
   '',
-  `${machine}; ffmpeg decoding with 1 thread beside the network's ${rows[0]?.threads} compute threads; H.264 clips of ${SECONDS} s at 25 fps; best of ${ROUNDS} runs.`,
-  'End to end = `detectStream` with the `all` policy: ffmpeg decodes and scales each frame to the network input (letterboxed), the network detects, the tracker tracks. Decoder alone = the same ffmpeg pipeline with the frames read and discarded. Network alone = `detect()` on an already-scaled frame.',
+  `${machine}; ffmpeg decoding with 1 thread beside the network; H.264 clips of ${SECONDS} s at 25 fps; best of ${ROUNDS} rounds, the configurations interleaved.`,
+  'End to end = `detectStream` with the `all` policy: ffmpeg decodes and scales each frame to the network input (letterboxed), the network detects, the tracker tracks. Decoder alone = the same ffmpeg pipeline with the frames read and discarded. Network alone = `detect()` (`detectBatch()` of `batch` frames on a batch network, one per copy on a pool) on already-scaled frames.',
   '',
-  '| model | clip | batch | end to end | decoder alone | network alone | detections / frame | tracks / frame |',
+  '| model | clip | copies × batch, threads | end to end | decoder alone | network alone | detections / frame | tracks / frame |',
   '|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${r.size}, ${r.frames} frames | ${r.batch} | **${r.e2e.toFixed(1)} fps** | ${r.dec.toFixed(0)} fps | ${r.net.toFixed(1)} fps | ${r.dets.toFixed(1)} | ${r.tracks.toFixed(1)} |`),
+  ...rows.map((r) => `| ${r.name} | ${r.size}, ${r.frames} frames | ${r.copies} × ${r.batch / r.copies}, ${r.threads} | **${r.e2e.toFixed(1)} fps** | ${r.dec.toFixed(0)} fps | ${r.net.toFixed(1)} fps | ${r.dets.toFixed(1)} | ${r.tracks.toFixed(1)} |`),
   '',
 ].join('\n');
 console.log(table);
