@@ -11,17 +11,17 @@ export class LatestFrame implements FrameSource {
   private ended = false;
   private failure: { error: unknown } | undefined;
   private wake: (() => void) | undefined;
-  private readonly pump: Promise<void>;
+  /** started by the first read(): nothing runs (no ffmpeg) for a stream never iterated */
+  private pump: Promise<void> | undefined;
 
-  constructor(private readonly source: FrameSource) {
-    this.pump = this.run();
-  }
+  constructor(private readonly source: FrameSource) {}
 
   get info() {
     return this.source.info;
   }
 
   async read(): Promise<SourceFrame | null> {
+    this.pump ??= this.run();
     for (;;) {
       const f = this.slot;
       if (f) {

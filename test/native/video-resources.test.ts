@@ -209,9 +209,16 @@ describe('detectStream resources', () => {
     expect(gone(pid)).toBe(true);
     expect(openFds()).toBe(fds);
     // an already-aborted signal: no ffmpeg started
-    const s3 = det.detectStream(clip.file, { signal: AbortSignal.abort() });
-    expect((await drain(s3)).error).toMatchObject({ name: 'AbortError' });
-    expect(s3.pid).toBeUndefined();
+    for (const policy of ['all', 'latest'] as const) {
+      const s3 = det.detectStream(clip.file, { signal: AbortSignal.abort(), policy });
+      expect((await drain(s3)).error).toMatchObject({ name: 'AbortError' });
+      expect(s3.pid).toBeUndefined();
+    }
+    // nor for a stream never iterated
+    const idle = det.detectStream(clip.file, { policy: 'latest' });
+    await sleep(100);
+    expect(idle.pid).toBeUndefined();
+    idle.dispose();
   });
 
   it('dispose() ends a waiting iteration; asyncDispose resolves once ffmpeg is reaped', async () => {
