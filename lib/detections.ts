@@ -81,3 +81,12 @@ export function toDetections(boxes: NativeBoxes, width: number, height: number, 
   }
   return out.sort((a, b) => b.confidence - a.confidence);
 }
+
+/**
+ * The same detection with its box and relative box replaced (boxes found on a scaled copy of an
+ * image, mapped back to the image): prototype, darknetIndex and the other fields kept.
+ */
+export function withBox(d: Detection, box: Box, relative: Detection['relative']): Detection {
+  const copy = Object.defineProperty(Object.create(DETECTION_PROTO) as Detection, 'darknetIndex', { value: d.darknetIndex, enumerable: false });
+  return Object.assign(copy, { ...d, box, relative });
+}

@@ -7,6 +7,7 @@ import { NetworkHandle } from './handle.js';
 import { toPixels, type ImageInput } from './input.js';
 import { loadNetwork, readNames, type NetworkLoadOptions } from './load.js';
 import type { NativeNetwork } from './native.js';
+import { VideoStream, type StreamOptions, type VideoSource } from './video/stream.js';
 import type { WeightsHeader } from './weights.js';
 
 export { MAX_THREADS, type Numerics } from './load.js';
@@ -137,6 +138,15 @@ export class Detector extends NetworkHandle {
     } catch (e) {
       throw publicError(e, site);
     }
+  }
+
+  /**
+   * Detects and tracks objects in a video: a file, an http(s)/rtsp/udp URL or a V4L2 device
+   * (decoded by ffmpeg), or an (async) iterable of images. Iterate the result with for await.
+   */
+  detectStream(source: VideoSource, options: StreamOptions = {}): VideoStream {
+    this.assertUsable();
+    return new VideoStream(this, source, options);
   }
 
   /** Runs the network on `batch × width × height × 3` floats (planar RGB in [0, 1]) and returns the YOLO layers' raw outputs. */

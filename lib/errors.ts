@@ -16,6 +16,9 @@ export type DarknetErrorCode =
   | 'DATASET' // a training image or label file is missing or malformed
   | 'DARKNET' // Darknet itself failed (exit/assert/error trapped by the native guard)
   | 'NATIVE' // any other native failure
+  | 'FFMPEG_MISSING' // video needs the ffmpeg program and it is not installed (or not at ffmpegPath)
+  | 'STREAM' // a video stream could not be opened, or broke off: ffmpeg failed or was killed
+  | 'STREAM_TIMEOUT' // a video stream stalled: no frame within the timeout
   | 'NATIVE_MISSING'; // the compiled addon is not found
 
 export class DarknetError extends Error {

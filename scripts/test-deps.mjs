@@ -9,6 +9,8 @@
 //                         gemm and the suite runs several times slower; installed here, the addon
 //                         is rebuilt with it
 //   ccache                the install test's second source build (test/system/install.test.ts)
+//   ffmpeg                the video tests: detectStream decodes with it, and the tests encode,
+//                         serve and probe their synthetic clips with it (test/native/video*.test.ts)
 // and, in a project-local venv (.venv, ignored by git), pycocotools: the oracle the COCO
 // evaluation is compared with (test/system/coco-oracle.test.ts); pip installs it from the
 // configured index (a local one on the CI machines).
@@ -24,6 +26,7 @@ const NEEDS = [
   { pkg: 'redis-server', has: () => existsSync('/usr/bin/redis-server') },
   { pkg: 'valgrind', has: () => spawnSync('valgrind', ['--version']).status === 0 },
   { pkg: 'ccache', has: () => spawnSync('ccache', ['--version']).status === 0 },
+  { pkg: 'ffmpeg', has: () => spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0 },
   { pkg: 'libopenblas-openmp-dev', has: () => spawnSync(process.execPath, [join(ROOT, 'scripts', 'find-blas.mjs'), '--define'], { encoding: 'utf8' }).stdout.trim() === '1' },
 ];
 

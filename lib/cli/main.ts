@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * darknet-node command line: info, detect, bench, eval, train, partial, build, classify, classify-eval.
+ * darknet-node command line: info, detect, bench, eval, train, partial, build, classify, classify-eval, video.
  * Exit codes: 0 success, 1 failure (one readable line; --verbose for the stack), 2 usage error.
  */
 import { spawnSync } from 'node:child_process';
@@ -28,6 +28,7 @@ import { CLASSIFY_COMMANDS, CLASSIFY_HELP, CLASSIFY_SUMMARY } from './classify.j
 import { UsageError } from './usage.js';
 import { SHAPES_MODEL } from '../models.js';
 import { PACKAGE_ROOT } from '../native.js';
+import { cmdVideo, VIDEO_HELP } from './video.js';
 
 const HELP: Record<string, string> = {
   ...CLASSIFY_HELP,
@@ -41,6 +42,7 @@ ${CLASSIFY_SUMMARY}
   train              train a model with Darknet's trainer
   partial            keep the first layers of a .weights file (as \`darknet partial\`)
   bench              time detection on this machine (network and end-to-end)
+  video <input>      detect and track objects in a video, file or stream (ffmpeg)
   build              build the native addon from source (when no prebuilt binary fits)
 
 darknet-node <command> --help for its options`,
@@ -64,6 +66,7 @@ darknet-node <command> --help for its options`,
   --out <dir|file.png>  write annotated images
   --json                print detections as JSON`,
   info: `usage: darknet-node info <cfg> [--size <n>]`,
+  video: VIDEO_HELP,
   eval: `usage: darknet-node eval --cfg <file> --weights <file> --data <list.txt|.data|annotations.json> [options]
        darknet-node eval --annotations <instances.json> --results <results.json> [--per-class]
   runs a model on a dataset and scores it (COCO metrics as pycocotools computes them, and
@@ -310,7 +313,7 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const args = argv.filter((a) => a !== '--verbose');
   const [cmd, ...rest] = args;
-  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild, ...CLASSIFY_COMMANDS };
+  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild, video: cmdVideo, ...CLASSIFY_COMMANDS };
   if (!cmd || cmd === '--help' || cmd === '-h') {
     console.log(HELP.main);
     return cmd ? 0 : 2;

@@ -10,3 +10,5 @@ export { cFixed, darknetCategory, darknetCocoEntries, darknetImageId, formatDark
 export type { CocoResultEntry } from './darknet-results.js';
 export { evaluateClassifier, labelOf } from './classification.js';
 export type { ClassifierEvalOptions, ClassifierEvaluation } from './classification.js';
+export { clearMot, evaluateMot, idScores } from './mot.js';
+export type { ClearMot, IdScores, MotFrame, MotObject, MotOptions, MotScores } from './mot.js';

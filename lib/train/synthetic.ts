@@ -83,13 +83,37 @@ function inside(shape: ShapeName, u: number, v: number): boolean {
   }
 }
 
+/** Fills an RGB image with a flat colour plus uniform noise of the given amplitude. */
+export function noisyBackground(rand: () => number, width: number, height: number, bg: readonly number[], noise: number): Uint8Array {
+  const px = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    for (let c = 0; c < 3; c++) px[i * 3 + c] = Math.max(0, Math.min(255, Math.round(bg[c]! + (rand() * 2 - 1) * noise)));
+  }
+  return px;
+}
+
+/**
+ * Paints a shape of `size` pixels centred at (cx, cy) over an RGB image and returns its tight
+ * pixel box (left, top, width, height), clipped to the image, or null when no pixel of it is in
+ * the image.
+ */
+export function drawShape(px: Uint8Array, W: number, H: number, shape: ShapeName, cx: number, cy: number, size: number, color: readonly [number, number, number]): [number, number, number, number] | null {
+  const r = size / 2;
+  let x0 = W, y0 = H, x1 = -1, y1 = -1;
+  for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(H - 1, Math.ceil(cy + r)); y++) {
+    for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(W - 1, Math.ceil(cx + r)); x++) {
+      if (!inside(shape, (x + 0.5 - cx) / r, (y + 0.5 - cy) / r)) continue;
+      px.set(color, (y * W + x) * 3);
+      x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+    }
+  }
+  return x1 >= x0 ? [x0, y0, x1 - x0 + 1, y1 - y0 + 1] : null;
+}
+
 export function renderImage(rand: () => number, o: Required<Omit<SyntheticOptions, 'dir' | 'seed' | 'train' | 'val' | 'only'>>): { pixels: Uint8Array; objects: SyntheticObject[] } {
   const { width: W, height: H } = o;
-  const px = new Uint8Array(W * H * 3);
   const bg = [40 + rand() * 80, 40 + rand() * 80, 40 + rand() * 80];
-  for (let i = 0; i < W * H; i++) {
-    for (let c = 0; c < 3; c++) px[i * 3 + c] = Math.max(0, Math.min(255, Math.round(bg[c]! + (rand() * 2 - 1) * o.noise)));
-  }
+  const px = noisyBackground(rand, W, H, bg, o.noise);
   const n = o.minShapes + Math.floor(rand() * (o.maxShapes - o.minShapes + 1));
   const objects: SyntheticObject[] = [];
   for (let k = 0; k < n; k++) {
@@ -102,15 +126,8 @@ export function renderImage(rand: () => number, o: Required<Omit<SyntheticOption
     // bright, saturated colours: far from the dim background
     const color: [number, number, number] = [0, 1, 2].map(() => 150 + Math.floor(rand() * 106)) as [number, number, number];
     color[Math.floor(rand() * 3)] = Math.floor(rand() * 60);
-    let x0 = W, y0 = H, x1 = -1, y1 = -1;
-    for (let y = Math.max(0, Math.floor(cy - r)); y <= Math.min(H - 1, Math.ceil(cy + r)); y++) {
-      for (let x = Math.max(0, Math.floor(cx - r)); x <= Math.min(W - 1, Math.ceil(cx + r)); x++) {
-        if (!inside(shape, (x + 0.5 - cx) / r, (y + 0.5 - cy) / r)) continue;
-        px.set(color, (y * W + x) * 3);
-        x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
-      }
-    }
-    if (x1 >= x0) objects.push({ classId, shape, box: [x0, y0, x1 - x0 + 1, y1 - y0 + 1], color });
+    const box = drawShape(px, W, H, shape, cx, cy, size, color);
+    if (box) objects.push({ classId, shape, box, color });
   }
   return { pixels: px, objects };
 }
