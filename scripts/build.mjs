@@ -20,7 +20,10 @@ if (!force) {
 }
 
 const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
-const args = [cmakeJs, 'compile', '--directory', ROOT, '--out', join(ROOT, 'build')];
+// configure, then build: `cmake-js compile` skips configuring when build/ exists, which would keep
+// the options of the build before (a CPU build's cache under DARKNET_GPU=ON, say)
+const where = ['--directory', ROOT, '--out', join(ROOT, 'build')];
+const args = [cmakeJs, 'configure', ...where];
 // GPU: DARKNET_GPU=auto|ON|OFF (or `npm install --darknet-gpu[=auto]`), same for DARKNET_CUDNN.
 const flag = (env, npmName) => {
   const v = process.env[env] ?? process.env[`npm_config_${npmName}`];
@@ -42,9 +45,9 @@ rmSync(join(ROOT, 'build', 'Release', 'darknet_gpu.node'), { force: true });
 const extra = (process.env.DARKNET_CMAKE_ARGS || '').split(/\s+/).filter(Boolean);
 for (const a of extra) args.push(`--CD${a.replace(/^-D/, '')}`);
 const jobs = process.env.CMAKE_BUILD_PARALLEL_LEVEL || String((await import('node:os')).availableParallelism());
-const r = spawnSync(process.execPath, args, {
-  cwd: ROOT, stdio: 'inherit', env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: jobs },
-});
+const env = { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: jobs };
+let r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env });
+if (r.status === 0) r = spawnSync(process.execPath, [cmakeJs, 'build', ...where], { cwd: ROOT, stdio: 'inherit', env });
 if (r.status !== 0) {
   console.error('\ndarknet-node: native build failed. Needs cmake >= 3.18 and a C/C++ compiler (g++).');
   process.exit(r.status ?? 1);
