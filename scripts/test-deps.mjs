@@ -40,7 +40,7 @@ if (!hasPycocotools()) {
   }
   console.error('npm test: installing pycocotools into .venv (the COCO evaluation oracle)');
   const ok = (existsSync(venvPython) || spawnSync('python3', ['-m', 'venv', join(ROOT, '.venv')], { stdio: 'inherit' }).status === 0)
-    && spawnSync(venvPython, ['-m', 'pip', 'install', '--quiet', 'pycocotools'], { stdio: 'inherit' }).status === 0 && hasPycocotools();
+    && spawnSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--retries', '0', 'pycocotools'], { stdio: 'inherit' }).status === 0 && hasPycocotools();
   if (!ok) {
     console.error(`npm test: could not install pycocotools; run:\n\n  ${make}\n`);
     process.exit(1);
