@@ -183,12 +183,7 @@ export class Classifier extends NetworkHandle {
   async forward(input: Float32Array): Promise<Float32Array> {
     const site = callSite();
     try {
-      this.assertUsable();
-      if (!(input instanceof Float32Array)) throw new DarknetError('BAD_INPUT', 'input must be a Float32Array');
-      return await this.exclusive(async () => {
-        await this.net.forward(input);
-        return this.net.output(this.outputLayer);
-      });
+      return await this.forwardThen(input, () => this.net.output(this.outputLayer));
     } catch (e) {
       throw publicError(e, site);
     }

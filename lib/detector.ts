@@ -153,12 +153,7 @@ export class Detector extends NetworkHandle {
   async forward(input: Float32Array): Promise<YoloOutput[]> {
     const site = callSite();
     try {
-      this.assertUsable();
-      if (!(input instanceof Float32Array)) throw new DarknetError('BAD_INPUT', 'input must be a Float32Array');
-      return await this.exclusive(async () => {
-        await this.net.forward(input);
-        return this.readOutputs();
-      });
+      return await this.forwardThen(input, () => this.readOutputs());
     } catch (e) {
       throw publicError(e, site);
     }

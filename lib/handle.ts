@@ -86,6 +86,16 @@ export abstract class NetworkHandle {
     if (this.closing) throw new DarknetError('DISPOSED', `the ${this.product} has been disposed`);
   }
 
+  /** One pass on caller-prepared input (planar RGB floats), then `read` of the outputs, exclusively. */
+  protected forwardThen<T>(input: Float32Array, read: () => T): Promise<T> {
+    this.assertUsable();
+    if (!(input instanceof Float32Array)) throw new DarknetError('BAD_INPUT', 'input must be a Float32Array');
+    return this.exclusive(async () => {
+      await this.net.forward(input);
+      return read();
+    });
+  }
+
   protected exclusive<T>(task: () => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
       // disposed while this call waited its turn

@@ -195,18 +195,12 @@ static float FiniteArg(const Napi::CallbackInfo &info, size_t i, const char *nam
 Napi::Value Network::Detect(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  if (!info[0].IsArray()) Throw(env, "BAD_INPUT", "images must be an array");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  int w, h, c, batch;
-  dn_net_dims(net_, &w, &h, &c, &batch);
-  if (arr.Length() < 1 || arr.Length() > static_cast<uint32_t>(batch))
-    Throw(env, "BAD_INPUT", std::to_string(arr.Length()) + " images for a network of batch " + std::to_string(batch));
   DetectParams p{};
   p.letterbox = info[1].ToBoolean().Value();
   p.thresh = FiniteArg(info, 2, "thresh", 0, 1);
   p.hier = FiniteArg(info, 3, "hierThresh", 0, 1);
   p.nms = FiniteArg(info, 4, "nms", 0, 1);
-  std::vector<DetectImage> images = ImagesArg(env, arr);
+  std::vector<DetectImage> images = ImagesArg(env, info[0]);
   BeginWork(env);
   auto *wk = new DetectWorker(env, this, std::move(images), p);
   Napi::Promise pr = wk->Promise();
@@ -219,19 +213,13 @@ Napi::Value Network::Detect(const Napi::CallbackInfo &info) {
 Napi::Value Network::Classify(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  if (!info[0].IsArray()) Throw(env, "BAD_INPUT", "images must be an array");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  int w, h, c, batch;
-  dn_net_dims(net_, &w, &h, &c, &batch);
-  if (arr.Length() < 1 || arr.Length() > static_cast<uint32_t>(batch))
-    Throw(env, "BAD_INPUT", std::to_string(arr.Length()) + " images for a network of batch " + std::to_string(batch));
   std::string mode = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
   dn_prep prep;
   if (mode == "letterbox") prep = DN_PREP_LETTERBOX;
   else if (mode == "resize") prep = DN_PREP_RESIZE;
   else if (mode == "crop") prep = DN_PREP_CROP;
   else Throw(env, "BAD_INPUT", "preprocessing must be 'letterbox', 'resize' or 'crop'");
-  std::vector<DetectImage> images = ImagesArg(env, arr);
+  std::vector<DetectImage> images = ImagesArg(env, info[0]);
   BeginWork(env);
   auto *wk = new ClassifyWorker(env, this, std::move(images), prep);
   Napi::Promise pr = wk->Promise();
@@ -239,8 +227,14 @@ Napi::Value Network::Classify(const Napi::CallbackInfo &info) {
   return pr;
 }
 
-// The pixels of detect's and classify's images, checked and copied.
-std::vector<DetectImage> Network::ImagesArg(Napi::Env env, Napi::Array arr) {
+// The pixels of detect's and classify's images (1..batch of them), checked and copied.
+std::vector<DetectImage> Network::ImagesArg(Napi::Env env, Napi::Value value) {
+  if (!value.IsArray()) Throw(env, "BAD_INPUT", "images must be an array");
+  Napi::Array arr = value.As<Napi::Array>();
+  int w, h, c, batch;
+  dn_net_dims(net_, &w, &h, &c, &batch);
+  if (arr.Length() < 1 || arr.Length() > static_cast<uint32_t>(batch))
+    Throw(env, "BAD_INPUT", std::to_string(arr.Length()) + " images for a network of batch " + std::to_string(batch));
   std::vector<DetectImage> images;
   images.reserve(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); i++) {

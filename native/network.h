@@ -29,7 +29,7 @@ class Network : public Napi::ObjectWrap<Network> {
   Napi::Value Forward(const Napi::CallbackInfo &info);
   Napi::Value Detect(const Napi::CallbackInfo &info);
   Napi::Value Classify(const Napi::CallbackInfo &info);
-  static std::vector<DetectImage> ImagesArg(Napi::Env env, Napi::Array images);
+  std::vector<DetectImage> ImagesArg(Napi::Env env, Napi::Value images);
   Napi::Value Dims(const Napi::CallbackInfo &info);
   Napi::Value Layers(const Napi::CallbackInfo &info);
   Napi::Value Outputs(const Napi::CallbackInfo &info);

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { DarknetError } from '../errors.js';
 import { ioError } from '../files.js';
 import { toPixels, type ImageInput, type RawImage } from '../input.js';
-import { sourceKind, type Geometry, type StreamInfo } from './args.js';
+import { sourceKind, type DecodeArgs, type Geometry, type StreamInfo } from './args.js';
 import { FfmpegDecoder } from './decoder.js';
 import { placement, type Placement } from './placement.js';
 
@@ -28,14 +28,9 @@ export interface FrameSource {
   readonly info?: StreamInfo | undefined;
 }
 
-export interface FfmpegSourceOptions {
+/** ffmpeg's decoding options (args.ts), for one source given to the constructor */
+export interface FfmpegSourceOptions extends Omit<DecodeArgs, 'source'> {
   bin: string;
-  geometry: Geometry;
-  every?: number | undefined;
-  fps?: number | undefined;
-  realtime: boolean;
-  threads: number;
-  inputArgs?: readonly string[] | undefined;
   timeoutMs: number;
 }
 
