@@ -10,8 +10,6 @@ export type DarknetErrorCode =
   | 'IMAGE_DECODE' // encoded image bytes could not be decoded
   | 'BAD_INPUT' // wrong argument or option type/range, pixel buffer of the wrong length
   | 'DISPOSED' // used after dispose()
-  | 'BUSY' // concurrent native use (prevented by the TS queue; a bug if seen)
-  | 'NOT_LOADED'
   | 'NO_GPU' // a GPU was asked for and this build or machine has none
   | 'DATASET' // a training image or label file is missing or malformed
   | 'DARKNET' // Darknet itself failed (exit/assert/error trapped by the native guard)
@@ -49,7 +47,8 @@ export function atIndex(e: unknown, index: number): unknown {
   return new DarknetError(e.code, message, { ...(e.file === undefined ? {} : { file: e.file }), index, cause: e.cause ?? e });
 }
 
-const NATIVE_CODES = new Set<string>(['BAD_INPUT', 'DISPOSED', 'BUSY', 'NOT_LOADED', 'DARKNET', 'NATIVE']);
+/** The codes the native bridge throws with; any other (its internal BUSY/NOT_LOADED, a bug if seen) becomes NATIVE. */
+const NATIVE_CODES = new Set<string>(['BAD_INPUT', 'DISPOSED', 'DARKNET', 'NATIVE']);
 
 /** Turns an error thrown by the native binding into a DarknetError (keeping its code). */
 export function fromNative(err: unknown, file?: string): DarknetError {

@@ -1,8 +1,9 @@
 /**
  * The native module's whole shape, in one place (as node-llama-cpp's AddonTypes.ts), and its
  * loaders: darknet.node (CPU networks and training; always there) and, in GPU builds,
- * darknet_gpu.node (GPU networks), loaded only when a GPU is asked for. The products on a
- * network (lib/load.ts for Detector and Classifier) and the Trainer talk to it.
+ * darknet_gpu.node (GPU networks), loaded only when a GPU is asked for. It is called by
+ * load.ts (every network product: Detector, Classifier), train/trainer.ts (training) and
+ * capabilities() below; other modules import only its types or PACKAGE_ROOT.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -107,13 +107,11 @@ async function cmdInfo(args: string[]): Promise<void> {
   console.log(formatLayerTable(networkInfo(validateCfg(cfg))));
 }
 
-/** The shapes model this package trains and ships (scripts/train-shapes.mjs): the default. */
-export const DEFAULT_MODEL = SHAPES_MODEL;
 
 async function loadDetector(v: { cfg?: string | undefined; weights?: string | undefined; names?: string | undefined; size?: string | undefined; numerics?: Numerics; threads?: number | undefined }): Promise<Detector> {
   if (!v.cfg !== !v.weights) throw new UsageError('--cfg and --weights go together (without both, the bundled shapes model is used)');
   const size = num(v.size, 'size');
-  const m = v.cfg ? { cfg: v.cfg, weights: v.weights!, ...(v.names ? { names: v.names } : {}) } : { cfg: DEFAULT_MODEL.cfg, weights: DEFAULT_MODEL.weights, names: v.names ?? DEFAULT_MODEL.names };
+  const m = v.cfg ? { cfg: v.cfg, weights: v.weights!, ...(v.names ? { names: v.names } : {}) } : { cfg: SHAPES_MODEL.cfg, weights: SHAPES_MODEL.weights, names: v.names ?? SHAPES_MODEL.names };
   return Detector.load({ ...m, ...(size ? { width: size, height: size } : {}), ...(v.numerics ? { numerics: v.numerics } : {}), ...(v.threads === undefined ? {} : { threads: v.threads }) });
 }
 
@@ -124,8 +122,8 @@ async function cmdDetect(args: string[]): Promise<void> {
   });
   if (!positionals.length) {
     if (values.cfg) throw new UsageError(HELP.detect!);
-    console.log(`no image given: using the bundled sample ${DEFAULT_MODEL.sample}`);
-    positionals.push(DEFAULT_MODEL.sample);
+    console.log(`no image given: using the bundled sample ${SHAPES_MODEL.sample}`);
+    positionals.push(SHAPES_MODEL.sample);
   }
   const thresh = num(values.thresh, 'thresh', 0.5)!;
   const nms = num(values.nms, 'nms', 0.45)!;
@@ -348,7 +346,7 @@ async function cmdBench(args: string[]): Promise<void> {
   });
   const runs = num(values.runs, 'runs', 10)!;
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs must be a positive integer');
-  const image = positionals[0] ?? DEFAULT_MODEL.sample;
+  const image = positionals[0] ?? SHAPES_MODEL.sample;
   const numerics = values.numerics ?? 'fast';
   if (numerics !== 'fast' && numerics !== 'reference') throw new UsageError('--numerics must be fast or reference');
   const threads = values.threads === undefined ? undefined : num(values.threads, 'threads', 0);
