@@ -5,7 +5,9 @@ import { NetworkHandle } from './handle.js';
 import { IMAGENET_NAMES } from './imagenet.js';
 import { toPixels, type ImageInput } from './input.js';
 import { loadNetwork, readNames, type NetworkLoadOptions } from './load.js';
+import * as is from './is.js';
 import type { NativeNetwork } from './native.js';
+import { classifyOptions } from './options.js';
 import type { WeightsHeader } from './weights.js';
 
 export type { Preprocess } from './geometry.js';
@@ -39,25 +41,6 @@ export interface ClassifyResult {
   top: Classification[];
   /** the network's whole output for the image: one probability per class */
   probabilities: Float32Array;
-}
-
-const PREPROCESS: readonly Preprocess[] = ['letterbox', 'crop', 'resize'];
-
-interface Resolved {
-  top: number;
-  prep: Preprocess;
-  maxPixels: number | undefined;
-}
-
-function resolveOptions(options: ClassifyOptions, outputs: number): Resolved {
-  if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', 'options must be an object');
-  const top = options.top ?? 5;
-  if (!Number.isInteger(top) || top < 1) throw new DarknetError('BAD_INPUT', `top must be a positive integer, got ${String(top)}`);
-  const prep = options.preprocess ?? 'letterbox';
-  if (!PREPROCESS.includes(prep)) throw new DarknetError('BAD_INPUT', `preprocess must be one of ${PREPROCESS.join(', ')}, got ${String(prep)}`);
-  const { maxPixels } = options;
-  if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels < 1)) throw new DarknetError('BAD_INPUT', 'maxPixels must be a positive integer');
-  return { top: Math.min(top, outputs), prep, maxPixels };
 }
 
 /**
@@ -131,7 +114,7 @@ export class Classifier extends NetworkHandle {
   private async classifyImpl(input: ImageInput, options: ClassifyOptions, site: Error): Promise<ClassifyResult> {
     try {
       this.assertUsable();
-      const o = resolveOptions(options, this.classes);
+      const o = classifyOptions(options, this.classes);
       const px = await toPixels(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels });
       checkGeometry(px.width, px.height, this.width, this.height, o.prep);
       const [probs] = await this.exclusive(() => this.net.classify([px], o.prep));
@@ -152,8 +135,8 @@ export class Classifier extends NetworkHandle {
   private async classifyBatchImpl(inputs: readonly ImageInput[], options: ClassifyOptions, site: Error): Promise<ClassifyResult[]> {
     try {
       this.assertUsable();
-      if (!Array.isArray(inputs)) throw new DarknetError('BAD_INPUT', 'classifyBatch needs an array of images');
-      const o = resolveOptions(options, this.classes);
+      is.array('classifyBatch', inputs, 'images');
+      const o = classifyOptions(options, this.classes);
       const decodeOpts = o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels };
       const results: ClassifyResult[] = [];
       const step = this.batch;

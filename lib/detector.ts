@@ -5,12 +5,14 @@ import { atIndex, callSite, DarknetError, publicError } from './errors.js';
 import { checkGeometry } from './geometry.js';
 import { NetworkHandle } from './handle.js';
 import { toPixels, type ImageInput } from './input.js';
+import * as is from './is.js';
 import { loadNetwork, readNames, type NetworkLoadOptions } from './load.js';
 import type { NativeNetwork } from './native.js';
+import { detectOptions } from './options.js';
 import { VideoStream, type StreamOptions, type VideoSource } from './video/stream.js';
 import type { WeightsHeader } from './weights.js';
 
-export { MAX_THREADS, type Numerics } from './load.js';
+export { MAX_THREADS, type Numerics } from './options.js';
 
 export interface LoadOptions extends NetworkLoadOptions {
   /** class names: a .names file path (one per line) or an array; COCO's for 80-class models */
@@ -31,28 +33,6 @@ export interface DetectOptions {
   maxPixels?: number;
 }
 
-interface ResolvedDetectOptions {
-  thresh: number;
-  hier: number;
-  nms: number;
-  letterbox: boolean;
-  maxPixels: number | undefined;
-}
-
-function resolveDetectOptions(options: DetectOptions): ResolvedDetectOptions {
-  if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', 'options must be an object');
-  // Only `undefined` means "default": null is a mistake worth reporting.
-  const pick = <T>(v: T | undefined, d: T) => (v === undefined ? d : v);
-  const thresh = checkUnit('thresh', pick(options.thresh, DEFAULTS.thresh));
-  const hier = checkUnit('hierThresh', pick(options.hierThresh, DEFAULTS.hierThresh));
-  const nms = checkUnit('nms', pick(options.nms, DEFAULTS.nms));
-  const letterbox = pick(options.letterbox, DEFAULTS.letterbox);
-  if (typeof letterbox !== 'boolean') throw new DarknetError('BAD_INPUT', 'letterbox must be a boolean');
-  const { maxPixels } = options;
-  if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels < 1)) throw new DarknetError('BAD_INPUT', 'maxPixels must be a positive integer');
-  return { thresh, hier, nms, letterbox, maxPixels };
-}
-
 export interface YoloOutput {
   layer: number;
   width: number;
@@ -60,15 +40,6 @@ export interface YoloOutput {
   channels: number;
   /** the layer's raw output for every batch item (batch × channels × height × width) */
   data: Float32Array;
-}
-
-const DEFAULTS = { thresh: 0.5, hierThresh: 0.5, nms: 0.45, letterbox: true } as const;
-
-function checkUnit(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw new DarknetError('BAD_INPUT', `${name} must be a number in [0, 1], got ${typeof v === 'number' ? v : typeof v}`);
-  }
-  return v;
 }
 
 /** A loaded Darknet network with its detection defaults. Create with `Detector.load()`. */
@@ -101,7 +72,7 @@ export class Detector extends NetworkHandle {
   private async detectImpl(input: ImageInput, options: DetectOptions, site: ReturnType<typeof callSite>): Promise<Detection[]> {
     try {
       this.assertUsable();
-      const o = resolveDetectOptions(options);
+      const o = detectOptions(options);
       const px = await toPixels(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels });
       checkGeometry(px.width, px.height, this.shape.width, this.shape.height, o.letterbox ? 'letterbox' : 'resize');
       const [boxes] = await this.exclusive(() => this.net.detect([px], o.letterbox, o.thresh, o.hier, o.nms));
@@ -122,15 +93,21 @@ export class Detector extends NetworkHandle {
   private async detectBatchImpl(inputs: readonly ImageInput[], options: DetectOptions, site: ReturnType<typeof callSite>): Promise<Detection[][]> {
     try {
       this.assertUsable();
-      if (!Array.isArray(inputs)) throw new DarknetError('BAD_INPUT', 'detectBatch needs an array of images');
-      const o = resolveDetectOptions(options);
+      is.array('detectBatch', inputs, 'images');
+      const o = detectOptions(options);
       const decodeOpts = o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels };
       const results: Detection[][] = [];
       const step = this.shape.batch;
       for (let i = 0; i < inputs.length; i += step) {
         // Decode one pass's worth at a time: decoded pixels of thousands of images would not fit.
         const pxs = await Promise.all(inputs.slice(i, i + step).map((x, k) => toPixels(x, decodeOpts).catch((e: unknown) => { throw atIndex(e, i + k); })));
-        for (const px of pxs) checkGeometry(px.width, px.height, this.shape.width, this.shape.height, o.letterbox ? 'letterbox' : 'resize');
+        pxs.forEach((px, k) => {
+          try {
+            checkGeometry(px.width, px.height, this.shape.width, this.shape.height, o.letterbox ? 'letterbox' : 'resize');
+          } catch (e) {
+            throw atIndex(e, i + k);
+          }
+        });
         const boxes = await this.exclusive(() => this.net.detect(pxs, o.letterbox, o.thresh, o.hier, o.nms));
         boxes.forEach((b, k) => results.push(toDetections(b, pxs[k]!.width, pxs[k]!.height, o.thresh, this.names)));
       }

@@ -1,4 +1,4 @@
-import { DarknetError } from './errors.js';
+import { badInput } from './is.js';
 
 /** How an image becomes the network's input, as Darknet's tools prepare it. */
 export type Preprocess = 'letterbox' | 'resize' | 'crop';
@@ -7,6 +7,8 @@ export type Preprocess = 'letterbox' | 'resize' | 'crop';
  * Darknet resizes with a 1/(size - 1) step: a side of one pixel (a very thin image letterboxed,
  * or a network one pixel wide) sends its sampler out of bounds. Same arithmetic as
  * letterbox_image (C integer division); a crop's square is resized to the network's size.
+ * The one owner of this rule: Detector, Classifier, DetectorPool and video frames all check here,
+ * and the native side keeps only an internal assertion.
  */
 export function checkGeometry(w: number, h: number, netW: number, netH: number, prep: Preprocess): void {
   let nw = netW;
@@ -16,6 +18,6 @@ export function checkGeometry(w: number, h: number, netW: number, netH: number, 
     else nw = Math.trunc((w * netH) / h);
   }
   if (nw < 2 || nh < 2) {
-    throw new DarknetError('BAD_INPUT', `a ${w}×${h} image is too thin to ${prep} into ${netW}×${netH} (it would become ${nw}×${nh}; Darknet needs at least 2 pixels per side)`);
+    throw badInput(`a ${w}×${h} image is too thin to ${prep} into ${netW}×${netH} (it would become ${nw}×${nh}; Darknet needs at least 2 pixels per side)`);
   }
 }

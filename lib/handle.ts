@@ -1,9 +1,11 @@
 import type { NetworkShape } from './cfg/validate.js';
 import { DarknetError } from './errors.js';
 import { networkInfo, type NetworkInfo } from './info.js';
-import { checkThreads, type Numerics } from './load.js';
+import * as is from './is.js';
 import { InFlight, SerialQueue } from './lock.js';
 import type { MemoryUsage, NativeNetwork } from './native.js';
+import * as rules from './options.js';
+import type { Numerics } from './options.js';
 import type { WeightsHeader } from './weights.js';
 
 /**
@@ -47,7 +49,7 @@ export abstract class NetworkHandle {
   /** Changes the compute threads for the calls after those already queued (0 = all cores). */
   async setThreads(threads: number): Promise<void> {
     this.assertUsable();
-    const n = checkThreads(threads);
+    const n = rules.threads(threads);
     await this.exclusive(async () => { this.net.threads = n; });
   }
 
@@ -89,7 +91,9 @@ export abstract class NetworkHandle {
   /** One pass on caller-prepared input (planar RGB floats), then `read` of the outputs, exclusively. */
   protected forwardThen<T>(input: Float32Array, read: () => T): Promise<T> {
     this.assertUsable();
-    if (!(input instanceof Float32Array)) throw new DarknetError('BAD_INPUT', 'input must be a Float32Array');
+    if (!(input instanceof Float32Array)) throw is.invalid('input', 'a Float32Array');
+    const { batch, width: w, height: h, channels: c, inputs } = this.shape;
+    if (input.length !== batch * inputs) throw is.badInput(`input has ${input.length} floats, the network takes ${batch * inputs} (batch ${batch} × ${w}×${h}×${c})`);
     return this.exclusive(async () => {
       await this.net.forward(input);
       return read();

@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { DarknetError } from './errors.js';
 import { ioError } from './files.js';
+import * as is from './is.js';
+import * as rules from './options.js';
 
 /** Interleaved 8-bit pixels (HWC), as sharp's `raw()` output or a canvas ImageData. */
 export interface RawImage {
@@ -71,14 +73,14 @@ function isSharpRaw(x: unknown): x is SharpRawOutput {
 /** sharp's raw output as RawImage: 2-channel (grey + alpha) keeps the grey; 16-bit is refused. */
 function fromSharpRaw({ data, info }: SharpRawOutput, maxPixels: number): RawImage {
   const { width, height, channels } = info ?? ({} as SharpRawOutput['info']);
-  if (!(data instanceof Uint8Array)) throw new DarknetError('BAD_INPUT', 'sharp raw output: data must be a Buffer/Uint8Array');
+  if (!(data instanceof Uint8Array)) throw is.invalid('sharp raw output: data', 'a Buffer/Uint8Array');
   if (Number.isInteger(width) && Number.isInteger(height) && Number.isInteger(channels) && data.length === width * height * channels * 2) {
-    throw new DarknetError('BAD_INPUT', "sharp raw output is 16-bit: use .raw({ depth: 'uchar' })");
+    throw is.badInput("sharp raw output is 16-bit: use .raw({ depth: 'uchar' })");
   }
   if (channels === 2) {
     checkSize(width, height, maxPixels, 'sharp raw output');
     if (data.length !== width * height * 2) {
-      throw new DarknetError('BAD_INPUT', `sharp raw output has ${data.length} bytes, expected ${width * height * 2} (${width}×${height}×2)`);
+      throw is.badInput(`sharp raw output has ${data.length} bytes, expected ${width * height * 2} (${width}×${height}×2)`);
     }
     const grey = new Uint8Array(width * height);
     for (let i = 0; i < grey.length; i++) grey[i] = data[2 * i]!;
@@ -93,23 +95,22 @@ function isRaw(x: unknown): x is RawImage {
 
 function checkSize(width: number, height: number, maxPixels: number, what: string): void {
   for (const [k, v] of [['width', width], ['height', height]] as const) {
-    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new DarknetError('BAD_INPUT', `${what} ${k} must be an integer in [1, 65535], got ${String(v)}`);
+    is.integer(`${what} ${k}`, v, 1, 65535);
   }
   if (width * height > maxPixels) {
-    throw new DarknetError('BAD_INPUT', `${what} is ${width}×${height} = ${width * height} pixels, over maxPixels (${maxPixels})`);
+    throw is.badInput(`${what} is ${width}×${height} = ${width * height} pixels, over maxPixels (${maxPixels})`);
   }
 }
 
 function checkRaw(img: RawImage, maxPixels: number): Pixels {
   const { data, width, height, channels } = img;
-  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
-    throw new DarknetError('BAD_INPUT', 'raw image data must be a Uint8Array, Uint8ClampedArray or Buffer');
-  }
+  if (!is.isBytes(data)) throw is.invalid('raw image data', 'a Uint8Array, Uint8ClampedArray or Buffer');
   checkSize(width, height, maxPixels, 'raw image');
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new DarknetError('BAD_INPUT', `raw image channels must be 1, 3 or 4, got ${String(channels)}`);
+  // Darknet's loader reads grey, RGB or RGBA (alpha dropped); the bridge converts these three only
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw is.invalid('raw image channels', '1, 3 or 4', channels);
   const expected = width * height * channels;
   if (data.length !== expected) {
-    throw new DarknetError('BAD_INPUT', `raw image data has ${data.length} bytes, expected ${expected} (${width}×${height}×${channels})`);
+    throw is.badInput(`raw image data has ${data.length} bytes, expected ${expected} (${width}×${height}×${channels})`);
   }
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return { data: bytes, width, height, channels };
@@ -117,8 +118,7 @@ function checkRaw(img: RawImage, maxPixels: number): Pixels {
 
 /** Decodes any accepted input to 8-bit RGB (or passes raw pixels through after checking them). */
 export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Promise<Pixels> {
-  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new DarknetError('BAD_INPUT', 'maxPixels must be a positive integer');
+  const maxPixels = rules.maxPixels(opts.maxPixels) ?? DEFAULT_MAX_PIXELS;
   if (isSharp(input)) {
     try {
       const out = await input.clone().toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
@@ -138,7 +138,7 @@ export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Pro
       throw e instanceof DarknetError ? e : ioError(e, input, 'image');
     }
   } else if (!(input instanceof Uint8Array)) {
-    throw new DarknetError('BAD_INPUT', 'image must be a file path, encoded image bytes (Buffer/Uint8Array) or { data, width, height, channels }');
+    throw is.badInput('image must be a file path, encoded image bytes (Buffer/Uint8Array) or { data, width, height, channels }');
   } else if (input.length === 0) {
     throw new DarknetError('IMAGE_DECODE', 'empty image buffer');
   }

@@ -3,7 +3,6 @@
  * Classifier): options checked once, the cfg edited and validated, the weights sized, then the
  * native load with progress and abort. What kind of network it must be is the caller's check.
  */
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { parseCfg } from './cfg/parse.js';
 import { serializeCfg } from './cfg/serialize.js';
@@ -11,10 +10,13 @@ import { canonicalType, setOption, type Cfg } from './cfg/types.js';
 import { validateCfg, type NetworkShape } from './cfg/validate.js';
 import { DarknetError, fromNative } from './errors.js';
 import { MAX_CFG_BYTES, readTextFile } from './files.js';
+import * as is from './is.js';
 import { native, nativeGpu, type NativeNetwork } from './native.js';
+import * as rules from './options.js';
+import type { Numerics } from './options.js';
 import { checkWeights, type WeightsHeader } from './weights.js';
 
-export type Numerics = 'fast' | 'reference';
+export { MAX_THREADS, type Numerics } from './options.js';
 
 /** What every network load takes; products add their own options (class names, …). */
 export interface NetworkLoadOptions {
@@ -55,12 +57,6 @@ export interface NetworkLoadOptions {
   threads?: number;
 }
 
-/**
- * More compute threads than this only oversubscribe the cores, and past what the OS grants,
- * OpenMP (libgomp) ends the process when it cannot create them: capped well before that.
- */
-export const MAX_THREADS = Math.max(4, 4 * availableParallelism());
-
 /** `work` or, once `signal` aborts, its reason; `cleanup` runs when abandoned work completes. */
 function abandonable<T>(work: Promise<T>, signal: AbortSignal, cleanup: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -76,32 +72,15 @@ function abandonable<T>(work: Promise<T>, signal: AbortSignal, cleanup: () => vo
   });
 }
 
-export function checkThreads(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_THREADS) {
-    throw new DarknetError('BAD_INPUT', `threads must be an integer in [0, ${MAX_THREADS}] (0 = all cores; at most 4 per core), got ${String(v)}`);
-  }
-  return v;
-}
-
-function resolveDevice(device: NetworkLoadOptions['device']): number {
-  if (device === undefined || device === 'cpu') return -1;
-  const index = device === 'gpu' ? 0 : device;
-  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
-    throw new DarknetError('BAD_INPUT', `device must be 'cpu', 'gpu' or a CUDA device index, got ${String(device)}`);
-  }
+/** The CUDA device a `device` option names, checked against the devices this machine has; -1 = CPU. */
+function resolveDevice(device: unknown): number {
+  const index = rules.deviceIndex(device);
+  if (index < 0) return index;
   const caps = nativeGpu().capabilities(); // NO_GPU without a GPU build, or when it cannot load
   if (index >= caps.devices.length) {
     throw new DarknetError('NO_GPU', `CUDA device ${index} requested, ${caps.devices.length} visible`);
   }
   return index;
-}
-
-function checkSide(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 32 || v > 8192 || v % 32 !== 0) {
-    throw new DarknetError('BAD_INPUT', `${name} must be a multiple of 32 in [32, 8192], got ${String(v)}`);
-  }
-  return v;
 }
 
 function netSection(cfg: Cfg) {
@@ -119,8 +98,8 @@ export async function readNames(names: string | readonly string[] | undefined, d
   if (typeof names === 'string') {
     return (await readTextFile(names, 'names', MAX_NAMES_BYTES)).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
   }
-  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new DarknetError('BAD_INPUT', 'names must be a file path or an array of strings');
-  return [...names];
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw is.invalid('names', 'a file path or an array of strings');
+  return [...(names as string[])];
 }
 
 export interface LoadedNetwork<T> {
@@ -138,26 +117,20 @@ export interface LoadedNetwork<T> {
  * mistake there costs no load), sizes the weights and loads the network natively.
  */
 export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, accept: (shape: NetworkShape, cfgPath: string) => T | Promise<T>): Promise<LoadedNetwork<T>> {
-  if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', `${what}.load needs an options object { cfg, weights }`);
+  is.object(options, 'options', `${what}.load needs an options object { cfg, weights }`);
   const { cfg: cfgPath, weights } = options;
-  if (typeof cfgPath !== 'string' || !cfgPath) throw new DarknetError('BAD_INPUT', 'cfg must be a file path');
-  if (weights !== null && (typeof weights !== 'string' || !weights)) throw new DarknetError('BAD_INPUT', 'weights must be a file path, or null for random initialisation');
-  const batch = options.batch ?? 1;
-  if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new DarknetError('BAD_INPUT', `batch must be an integer in [1, 1024], got ${String(batch)}`);
-  const width = checkSide('width', options.width);
-  const height = checkSide('height', options.height);
-  const training = options.training ?? false;
-  if (typeof training !== 'boolean') throw new DarknetError('BAD_INPUT', 'training must be a boolean');
-  const { onProgress } = options;
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new DarknetError('BAD_INPUT', 'onProgress must be a function');
+  is.path('cfg', cfgPath, 'a file path');
+  if (weights !== null) is.path('weights', weights, 'a file path, or null for random initialisation');
+  const batch = rules.batch(options.batch ?? 1);
+  const width = rules.side('width', options.width);
+  const height = rules.side('height', options.height);
+  const training = is.boolean('training', options.training ?? false);
+  const onProgress = is.fn<NonNullable<NetworkLoadOptions['onProgress']>>('onProgress', options.onProgress);
   const device = resolveDevice(options.device);
-  const numerics = options.numerics ?? (training || device >= 0 ? 'reference' : 'fast');
-  if (numerics !== 'fast' && numerics !== 'reference') throw new DarknetError('BAD_INPUT', `numerics must be 'fast' or 'reference', got ${String(numerics)}`);
-  if (numerics === 'fast' && training) throw new DarknetError('BAD_INPUT', "numerics: 'fast' folds batch-norm into the weights and cannot be combined with training: true");
-  if (numerics === 'fast' && device >= 0) throw new DarknetError('BAD_INPUT', "numerics: 'fast' is for the CPU; GPU networks run Darknet's CUDA kernels");
-  const threads = options.threads === undefined ? 0 : checkThreads(options.threads);
-  const { signal } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new DarknetError('BAD_INPUT', 'signal must be an AbortSignal');
+  const numerics = rules.numerics(options.numerics, training, device);
+  const threads = options.threads === undefined ? 0 : rules.threads(options.threads);
+  const signal = is.signal(options.signal);
+  const maxBytes = rules.maxBytes(options.maxBytes);
   signal?.throwIfAborted();
 
   // Real cfgs are a few KB (yolov3.cfg: 8 KB); refuse to read a huge file as one.
@@ -170,10 +143,6 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
   setOption(net, 'subdivisions', 1);
   if (width) setOption(net, 'width', width);
   if (height) setOption(net, 'height', height);
-  const { maxBytes } = options;
-  if (maxBytes !== undefined && (typeof maxBytes !== 'number' || !Number.isFinite(maxBytes) || maxBytes <= 0)) {
-    throw new DarknetError('BAD_INPUT', `maxBytes must be a positive number of bytes, got ${String(maxBytes)}`);
-  }
   const shape = validateCfg(cfg, maxBytes === undefined ? {} : { maxBytes });
   // Darknet's loaders always feed 3-channel RGB (load_image_color); a network reading more
   // channels would read past the image buffer (heap overflow, found by fuzzing).

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseCfg } from './cfg/parse.js';
 import { validateCfg, type LayerShape } from './cfg/validate.js';
 import { callSite, DarknetError, publicError } from './errors.js';
+import * as is from './is.js';
 import { ioError, MAX_CFG_BYTES, openRegular, readTextFile } from './files.js';
 import { parseWeightsHeader, weightsCoverage, type WeightsHeader } from './weights.js';
 
@@ -46,15 +47,13 @@ export async function partialWeights(options: PartialOptions): Promise<PartialRe
 }
 
 async function cut(o: PartialOptions): Promise<PartialResult> {
-  if (!o || typeof o !== 'object') throw new DarknetError('BAD_INPUT', 'partialWeights needs { cfg, weights, out, layers }');
-  for (const k of ['cfg', 'weights', 'out'] as const) {
-    if (typeof o[k] !== 'string' || !o[k]) throw new DarknetError('BAD_INPUT', `${k} must be a non-empty path`);
-  }
+  is.object(o, 'options', 'partialWeights needs { cfg, weights, out, layers }');
+  for (const k of ['cfg', 'weights', 'out'] as const) is.path(k, o[k]);
   const { cfg: cfgPath, weights, out, layers } = o;
-  if (!Number.isSafeInteger(layers) || layers < 1) throw new DarknetError('BAD_INPUT', `layers must be a positive integer (got ${String(layers)})`);
+  is.integer('layers', layers, 1);
   const shape = validateCfg(parseCfg(await readTextFile(cfgPath, 'cfg', MAX_CFG_BYTES, 'CFG_PARSE'), { file: cfgPath }));
   if (layers > shape.layers.length) {
-    throw new DarknetError('BAD_INPUT', `layers=${layers}, but the network has ${shape.layers.length} layers`, { file: cfgPath });
+    throw is.badInput(`layers=${layers}, but the network has ${shape.layers.length} layers`, { file: cfgPath });
   }
   const kept = shape.layers.slice(0, layers);
   for (const l of kept) {

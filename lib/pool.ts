@@ -3,7 +3,9 @@ import { Detector, type DetectOptions, type LoadOptions } from './detector.js';
 import type { Detection } from './detections.js';
 import { DarknetError } from './errors.js';
 import type { ImageInput } from './input.js';
+import * as is from './is.js';
 import { InFlight } from './lock.js';
+import * as rules from './options.js';
 import { VideoStream, type StreamOptions, type VideoSource } from './video/stream.js';
 
 export interface PoolOptions extends LoadOptions {
@@ -35,12 +37,10 @@ export class DetectorPool {
   }
 
   static async load(options: PoolOptions): Promise<DetectorPool> {
-    if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', 'DetectorPool.load needs an options object');
-    const instances = options.instances ?? 2;
-    if (!Number.isInteger(instances) || instances < 1 || instances > 256) {
-      throw new DarknetError('BAD_INPUT', `instances must be an integer in [1, 256], got ${String(instances)}`);
-    }
-    const threads = options.threads ?? Math.max(1, Math.floor(availableParallelism() / instances));
+    is.object(options, 'options', 'DetectorPool.load needs an options object');
+    const instances = is.integer('instances', options.instances ?? 2, 1, 256);
+    // checked here, once, rather than by each copy's load
+    const threads = options.threads === undefined ? Math.max(1, Math.floor(availableParallelism() / instances)) : rules.threads(options.threads);
     const { instances: _omit, ...load } = options;
     const settled = await Promise.allSettled(Array.from({ length: instances }, () => Detector.load({ ...load, threads })));
     const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -76,7 +76,7 @@ export class DetectorPool {
    * Results are in input order.
    */
   async detectBatch(inputs: readonly ImageInput[], options?: DetectOptions): Promise<Detection[][]> {
-    if (!Array.isArray(inputs)) throw new DarknetError('BAD_INPUT', 'detectBatch needs an array of images');
+    is.array('detectBatch', inputs, 'images');
     const step = this.detectors[0]!.batch;
     const chunks: Array<Promise<Detection[][]>> = [];
     for (let i = 0; i < inputs.length; i += step) {

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCfg } from '../cfg/parse.js';
@@ -29,6 +29,7 @@ import { UsageError } from './usage.js';
 import { SHAPES_MODEL } from '../models.js';
 import { PACKAGE_ROOT } from '../native.js';
 import { cmdVideo, VIDEO_HELP } from './video.js';
+import { badInput } from '../is.js';
 
 const HELP: Record<string, string> = {
   ...CLASSIFY_HELP,
@@ -209,7 +210,7 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new DarknetError('BAD_INPUT', `not JSON: ${(e as Error).message}`, { file, cause: e });
+    throw badInput(`not JSON: ${(e as Error).message}`, { file, cause: e });
   }
 }
 

@@ -1,6 +1,8 @@
 import type { Classifier, Preprocess } from '../classifier.js';
 import { topK } from '../classifier.js';
-import { atIndex, DarknetError } from '../errors.js';
+import { atIndex } from '../errors.js';
+import * as is from '../is.js';
+import { PREPROCESS } from '../options.js';
 
 export interface ClassifierEvalOptions {
   /** image paths (a .data file's `valid=` list) */
@@ -50,21 +52,17 @@ const WINDOW = 4;
  * read from their paths; a failure names the image.
  */
 export async function evaluateClassifier(classifier: Classifier, o: ClassifierEvalOptions): Promise<ClassifierEvaluation> {
-  if (typeof o !== 'object' || o === null) throw new DarknetError('BAD_INPUT', 'evaluateClassifier needs { images, labels }');
-  if (!Array.isArray(o.images) || o.images.some((p) => typeof p !== 'string')) throw new DarknetError('BAD_INPUT', 'images must be an array of paths');
-  if (!Array.isArray(o.labels) || o.labels.some((p) => typeof p !== 'string')) throw new DarknetError('BAD_INPUT', 'labels must be an array of strings');
-  const classes = o.classes ?? classifier.classes;
-  if (!Number.isInteger(classes) || classes < 1 || classes > classifier.classes) {
-    throw new DarknetError('BAD_INPUT', `classes must be an integer in [1, ${classifier.classes}] (the network's outputs), got ${String(classes)}`);
-  }
+  is.object(o, 'options', 'evaluateClassifier needs { images, labels }');
+  if (!Array.isArray(o.images) || o.images.some((p) => typeof p !== 'string')) throw is.invalid('images', 'an array of paths');
+  is.stringArray('labels', o.labels);
+  const classes = is.integer('classes', o.classes ?? classifier.classes, 1, classifier.classes, " (the network's outputs)");
   // Darknet would read labels past the end of the list
-  if (o.labels.length < classes) throw new DarknetError('BAD_INPUT', `${o.labels.length} labels for ${classes} classes`);
-  const top = o.top ?? 5;
-  if (!Number.isInteger(top) || top < 1 || top > classes) throw new DarknetError('BAD_INPUT', `top must be an integer in [1, ${classes}], got ${String(top)}`);
-  const preprocess = o.preprocess ?? 'crop';
+  if (o.labels.length < classes) throw is.badInput(`${o.labels.length} labels for ${classes} classes`);
+  const top = is.integer('top', o.top ?? 5, 1, classes);
+  const preprocess = is.oneOf('preprocess', o.preprocess ?? 'crop', PREPROCESS);
   const { onProgress, signal } = o;
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new DarknetError('BAD_INPUT', 'onProgress must be a function');
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new DarknetError('BAD_INPUT', 'signal must be an AbortSignal');
+  is.fn('onProgress', onProgress);
+  is.signal(signal);
 
   const n = o.images.length;
   // avg_acc and avg_topk are floats in classifier.c

@@ -10,7 +10,7 @@
  * false positive there. Here a match is a match whatever the id (COCO's own ids start at 1, so
  * real annotation files are unaffected).
  */
-import { DarknetError } from '../errors.js';
+import { badInput } from '../is.js';
 
 export type ImageId = number | string;
 
@@ -245,12 +245,12 @@ export function cocoEvaluate(groundTruth: readonly GroundTruth[] | CocoGroundTru
     : (groundTruth as CocoGroundTruth);
   const gtList = ds.groundTruth;
   const kinds = new Set([...ds.imageIds, ...gtList.map((g) => g.imageId), ...(opts.imageIds ?? [])].map((i) => typeof i));
-  if (kinds.size > 1) throw new DarknetError('BAD_INPUT', 'image ids must be all numbers or all strings (COCO sorts them, and the two do not compare)');
+  if (kinds.size > 1) throw badInput('image ids must be all numbers or all strings (COCO sorts them, and the two do not compare)');
   const known = new Set([...ds.imageIds, ...(opts.imageIds ?? [])].map(idKey));
   const unknown = predictions.filter((p) => !known.has(idKey(p.imageId)));
   if (unknown.length) {
     const ids = [...new Set(unknown.map((p) => JSON.stringify(p.imageId)))];
-    throw new DarknetError('BAD_INPUT', `${unknown.length} prediction(s) on image(s) not in the ground truth's images (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}); COCO refuses such results too`);
+    throw badInput(`${unknown.length} prediction(s) on image(s) not in the ground truth's images (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}); COCO refuses such results too`);
   }
   const images = uniqueSorted(opts.imageIds ?? ds.imageIds);
   const categories = [...new Set(opts.categoryIds ?? ds.categoryIds)].sort((a, b) => a - b);

@@ -8,6 +8,7 @@ import { DarknetError } from '../errors.js';
 import { readTextFile } from '../files.js';
 import { cocoEvaluate, formatCocoSummary, type CocoEvalOptions, type CocoResult, type CocoStats } from './coco.js';
 import { fromCocoAnnotations, fromCocoResults, type CocoDataset } from './formats.js';
+import { badInput } from '../is.js';
 
 /** instances_train2017.json is 470 MB; V8 strings end a little above 512 MiB. */
 const MAX_JSON_BYTES = 500 << 20;
@@ -40,7 +41,7 @@ async function readJson(source: unknown, what: string): Promise<{ json: unknown;
   try {
     return { json: JSON.parse(text), file: source };
   } catch (e) {
-    throw new DarknetError('BAD_INPUT', `${what} file is not JSON: ${(e as Error).message}`, { file: source, cause: e });
+    throw badInput(`${what} file is not JSON: ${(e as Error).message}`, { file: source, cause: e });
   }
 }
 

@@ -2,8 +2,8 @@
  * Ground truth and detections in the formats the evaluation reads: COCO annotation files,
  * COCO-style result files (what `darknet detector valid` writes), and Darknet label files.
  */
-import { DarknetError } from '../errors.js';
 import type { BBox, GroundTruth, ImageId, Prediction } from './coco.js';
+import { badInput } from '../is.js';
 
 export interface CocoDataset {
   groundTruth: GroundTruth[];
@@ -19,7 +19,7 @@ const isBox = (b: unknown): b is BBox => Array.isArray(b) && b.length === 4 && b
 
 /** A COCO annotations JSON (instances_*.json), already parsed. */
 export function fromCocoAnnotations(json: unknown, file?: string): CocoDataset {
-  const fail = (msg: string) => new DarknetError('BAD_INPUT', `COCO annotations: ${msg}`, file ? { file } : {});
+  const fail = (msg: string) => badInput(`COCO annotations: ${msg}`, file ? { file } : {});
   const j = json as { images?: unknown; annotations?: unknown; categories?: unknown };
   if (!j || !Array.isArray(j.images) || !Array.isArray(j.annotations)) throw fail('needs "images" and "annotations" arrays');
   const images = new Map<ImageId, { fileName: string; width: number; height: number }>();
@@ -52,10 +52,10 @@ export function fromCocoAnnotations(json: unknown, file?: string): CocoDataset {
 
 /** A results JSON: [{ image_id, category_id, bbox: [x, y, w, h], score }]. */
 export function fromCocoResults(json: unknown, file?: string): Prediction[] {
-  if (!Array.isArray(json)) throw new DarknetError('BAD_INPUT', 'results: expected an array', file ? { file } : {});
+  if (!Array.isArray(json)) throw badInput('results: expected an array', file ? { file } : {});
   return json.map((r: Record<string, unknown>, i) => {
     if (!isBox(r?.bbox) || typeof r.category_id !== 'number' || typeof r.score !== 'number' || (typeof r.image_id !== 'number' && typeof r.image_id !== 'string')) {
-      throw new DarknetError('BAD_INPUT', `results: entry ${i} needs image_id, category_id, bbox and score`, file ? { file } : {});
+      throw badInput(`results: entry ${i} needs image_id, category_id, bbox and score`, file ? { file } : {});
     }
     return { imageId: r.image_id, categoryId: r.category_id, bbox: r.bbox, score: r.score };
   });
@@ -73,9 +73,9 @@ export function fromDarknetLabels(text: string, width: number, height: number, i
     const v = t.split(/\s+/).map(Number);
     const [cls, cx, cy, w, h] = v as [number, number, number, number, number];
     if (v.length !== 5 || v.some((x) => !Number.isFinite(x)) || !Number.isInteger(cls) || cls < 0 || w <= 0 || h <= 0) {
-      throw new DarknetError('BAD_INPUT', `malformed label line "${t.slice(0, 60)}" (expected: class cx cy w h)`, { ...(file ? { file } : {}), line: i + 1 });
+      throw badInput(`malformed label line "${t.slice(0, 60)}" (expected: class cx cy w h)`, { ...(file ? { file } : {}), line: i + 1 });
     }
-    if (cls >= classes) throw new DarknetError('BAD_INPUT', `class ${cls} is outside the ${classes} classes`, { ...(file ? { file } : {}), line: i + 1 });
+    if (cls >= classes) throw badInput(`class ${cls} is outside the ${classes} classes`, { ...(file ? { file } : {}), line: i + 1 });
     out.push({ imageId, categoryId: cls, bbox: [(cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height] });
   });
   return out;

@@ -18,6 +18,8 @@ import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, ty
 import type { DetectOptions, LoadOptions } from '../detector.js';
 import type { DetectionJSON } from '../detections.js';
 import { DarknetError } from '../errors.js';
+import * as is from '../is.js';
+import { detectOptions } from '../options.js';
 import { DetectorPool } from '../pool.js';
 
 /** What a detection job carries. */
@@ -94,9 +96,9 @@ export function createDetectQueue(name: string, options: { connection: Connectio
 export async function enqueueDetections(
   queue: Queue<DetectJobData, DetectJobResult>, images: readonly string[], opts: EnqueueOptions = {},
 ): Promise<Array<Job<DetectJobData, DetectJobResult>>> {
-  if (!Array.isArray(images) || images.some((i) => typeof i !== 'string' || !i)) {
-    throw new DarknetError('BAD_INPUT', 'images must be an array of non-empty paths or URLs');
-  }
+  if (!Array.isArray(images) || images.some((i) => typeof i !== 'string' || !i)) throw is.invalid('images', 'an array of non-empty paths or URLs');
+  // refused here, once, rather than by every job on a worker
+  if (opts.detect !== undefined) detectOptions(opts.detect);
   const base: JobsOptions = {
     attempts: opts.attempts ?? 3,
     backoff: { type: 'exponential', delay: opts.backoffMs ?? 1000 },
@@ -119,17 +121,8 @@ interface ResolvedLimits {
   fileRoots: readonly string[] | undefined;
 }
 
-function positive(v: unknown, name: string, fallback: number, min = 1): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new DarknetError('BAD_INPUT', `fetch.${name} must be an integer ≥ ${min}, got ${String(v)}`);
-  return v;
-}
-
-function strings(v: unknown, name: string): readonly string[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !x)) throw new DarknetError('BAD_INPUT', `fetch.${name} must be an array of non-empty strings`);
-  return v;
-}
+const positive = (v: unknown, name: string, fallback: number, min = 1): number => is.optional(v, (x) => is.integer(`fetch.${name}`, x, min)) ?? fallback;
+const strings = (v: unknown, name: string): readonly string[] | undefined => is.optional(v, (x) => is.stringArray(`fetch.${name}`, x, true));
 
 function resolveLimits(o: FetchLimits = {}): ResolvedLimits {
   return {
@@ -217,8 +210,8 @@ async function resolveImage(image: string, limits: ResolvedLimits, stop: AbortSi
 
 /** Loads the network, then starts taking jobs from `queueName`. */
 export async function startDetectWorker(queueName: string, options: DetectWorkerOptions): Promise<DetectWorker> {
-  const concurrency = options.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new DarknetError('BAD_INPUT', 'concurrency must be a positive integer');
+  is.object(options);
+  const concurrency = is.integer('concurrency', options.concurrency ?? 1, 1);
   const limits = resolveLimits(options.fetch);
   const pool = await DetectorPool.load({ ...options.load, instances: concurrency });
   const me = `${hostname()}:${process.pid}`;

@@ -5,7 +5,7 @@
  * al. 2016, Zhang et al. 2022); no code of theirs.
  */
 import type { Box } from '../detections.js';
-import { DarknetError } from '../errors.js';
+import * as is from '../is.js';
 import { maxScoreMatching } from './assignment.js';
 import { BoxKalman, NOMINAL_FPS, type KalmanBox } from './kalman.js';
 
@@ -105,26 +105,12 @@ export function iou(a: Box, b: Box): number {
   return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
-function unit(name: string, v: unknown, d: number): number {
-  if (v === undefined) return d;
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new DarknetError('BAD_INPUT', `tracker ${name} must be a number in [0, 1], got ${String(v)}`);
-  return v;
-}
-
-function count(name: string, v: unknown, d: number): number {
-  if (v === undefined) return d;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new DarknetError('BAD_INPUT', `tracker ${name} must be a non-negative integer, got ${String(v)}`);
-  return v;
-}
-
-function flag(name: string, v: unknown, d: boolean): boolean {
-  if (v === undefined) return d;
-  if (typeof v !== 'boolean') throw new DarknetError('BAD_INPUT', `tracker ${name} must be a boolean`);
-  return v;
-}
+const unit = (name: string, v: unknown, d: number): number => is.optional(v, (x) => is.number(`tracker ${name}`, x, 0, 1)) ?? d;
+const count = (name: string, v: unknown, d: number): number => is.optional(v, (x) => is.integer(`tracker ${name}`, x, 0)) ?? d;
+const flag = (name: string, v: unknown, d: boolean): boolean => is.optional(v, (x) => is.boolean(`tracker ${name}`, x)) ?? d;
 
 export function resolveTrackerOptions(o: TrackerOptions): Resolved {
-  if (typeof o !== 'object' || o === null) throw new DarknetError('BAD_INPUT', 'tracker options must be an object');
+  is.object(o, 'tracker options');
   return {
     minIou: unit('minIou', o.minIou, 0.3),
     minHits: Math.max(1, count('minHits', o.minHits, 3)),
@@ -154,14 +140,14 @@ export class Tracker<D extends TrackInput = TrackInput> {
    * id. `time` is the frame's time in seconds; without it, frames are 1/30 s apart.
    */
   update(detections: readonly D[], time?: number): Track<D>[] {
-    if (!Array.isArray(detections)) throw new DarknetError('BAD_INPUT', 'Tracker.update needs an array of detections');
+    is.array('Tracker.update', detections, 'detections');
     for (const d of detections) {
       const b = (d as Partial<D> | null)?.box;
       if (!b || ![b.x, b.y, b.width, b.height].every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        throw new DarknetError('BAD_INPUT', 'every detection needs a box { x, y, width, height } of finite numbers');
+        throw is.badInput('every detection needs a box { x, y, width, height } of finite numbers');
       }
     }
-    if (time !== undefined && (typeof time !== 'number' || !Number.isFinite(time))) throw new DarknetError('BAD_INPUT', 'time must be a finite number of seconds');
+    is.optional(time, (x) => is.number('time', x, -Infinity, Infinity, {}, ' of seconds'));
     const t = time ?? (this.time === undefined ? 0 : this.time + 1 / NOMINAL_FPS);
     const dt = this.time === undefined ? 0 : Math.max(0, t - this.time);
     this.time = t;

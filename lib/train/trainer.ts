@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseCfg } from '../cfg/parse.js';
 import { getOption, setOption, type Cfg } from '../cfg/types.js';
 import { validateCfg, type NetworkShape } from '../cfg/validate.js';
 import { callSite, DarknetError, publicError } from '../errors.js';
+import * as is from '../is.js';
 import { fromDarknetLabels } from '../eval/formats.js';
 import { ioError, readTextFile } from '../files.js';
 import { native } from '../native.js';
@@ -218,12 +219,16 @@ export class Trainer extends EventEmitter {
   }
 
   private async run(o: TrainOptions): Promise<TrainResult> {
-    if (!o || typeof o.cfg !== 'string') throw new DarknetError('BAD_INPUT', 'train needs { cfg, data, maxBatches }');
-    if (!Number.isInteger(o.maxBatches) || o.maxBatches < 1) throw new DarknetError('BAD_INPUT', 'maxBatches must be a positive integer');
-    const every = o.checkpointEvery ?? 100;
-    if (!Number.isInteger(every) || every < 0) throw new DarknetError('BAD_INPUT', 'checkpointEvery must be a non-negative integer');
-    if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) throw new DarknetError('BAD_INPUT', 'seed must be an integer from 0 to 4294967295');
-    const seed = o.seed ?? randomInt(0x100000000);
+    is.object(o, 'options', 'train needs { cfg, data, maxBatches }');
+    is.path('cfg', o.cfg, 'a file path');
+    if (typeof o.data !== 'string' || !o.data) is.stringArray('data', o.data, true);
+    is.integer('maxBatches', o.maxBatches, 1);
+    const every = is.integer('checkpointEvery', o.checkpointEvery ?? 100, 0);
+    is.optional(o.initialWeights, (x) => is.path('initialWeights', x, 'a file path'));
+    is.optional(o.outDir, (x) => is.path('outDir', x, 'a folder path'));
+    is.optional(o.clearSeen, (x) => is.boolean('clearSeen', x));
+    const seed = is.optional(o.seed, (x) => is.integer('seed', x, 0, 0xffffffff)) ?? randomInt(0x100000000);
+    is.signal(o.signal);
     o.signal?.throwIfAborted();
     const cfg = parseCfg(await readText(o.cfg, 'cfg'), { file: o.cfg });
     const shape = validateCfg(cfg);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { DarknetError } from '../errors.js';
+import * as is from '../is.js';
 
 const INSTALL = 'install it (Debian/Ubuntu: apt-get install ffmpeg; Fedora: dnf install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) or pass its path as ffmpegPath';
 
@@ -22,7 +23,7 @@ const executable = (p: string) => {
 /** The ffmpeg executable to run: `explicit` if given, else the first `ffmpeg` on PATH. */
 export function findFfmpeg(explicit?: string): string {
   if (explicit !== undefined) {
-    if (typeof explicit !== 'string' || !explicit) throw new DarknetError('BAD_INPUT', 'ffmpegPath must be a path');
+    is.path('ffmpegPath', explicit, 'a path');
     if (!executable(explicit)) throw new DarknetError('FFMPEG_MISSING', `no ffmpeg executable here: ${INSTALL}`, { file: explicit });
     return explicit;
   }

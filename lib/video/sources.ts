@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { DarknetError } from '../errors.js';
 import { ioError } from '../files.js';
 import { toPixels, type ImageInput, type RawImage } from '../input.js';
-import { sourceKind, type DecodeArgs, type Geometry, type StreamInfo } from './args.js';
+import { sourceKind, type DecodeArgs, type StreamInfo } from './args.js';
 import { FfmpegDecoder } from './decoder.js';
 import { placement, type Placement } from './placement.js';
 

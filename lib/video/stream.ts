@@ -5,7 +5,8 @@
  */
 import type { DetectOptions } from '../detector.js';
 import type { Detection } from '../detections.js';
-import { DarknetError } from '../errors.js';
+import * as is from '../is.js';
+import { detectOptions } from '../options.js';
 import type { ImageInput, RawImage } from '../input.js';
 import { Tracker, resolveTrackerOptions, type Track, type TrackerOptions } from '../track/tracker.js';
 import type { StreamInfo } from './args.js';
@@ -86,11 +87,7 @@ export interface StreamDetector {
   detectBatch(inputs: readonly ImageInput[], options?: DetectOptions): Promise<Detection[][]>;
 }
 
-const positiveInt = (name: string, v: unknown): number | undefined => {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new DarknetError('BAD_INPUT', `${name} must be a positive integer, got ${String(v)}`);
-  return v;
-};
+const positiveInt = (name: string, v: unknown): number | undefined => is.optional(v, (x) => is.integer(name, x, 1));
 
 function isFrames(x: unknown): x is AsyncIterable<ImageInput> | Iterable<ImageInput> {
   if (typeof x !== 'object' || x === null || x instanceof Uint8Array) return false;
@@ -124,28 +121,28 @@ export class VideoStream implements AsyncIterable<StreamFrame>, AsyncDisposable,
   private readonly counts = { decoded: 0, processed: 0 };
 
   constructor(private readonly detector: StreamDetector, input: VideoSource, options: StreamOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', 'options must be an object');
+    is.object(options);
     const { signal, maxFrames, fps, every, policy = 'all', frames = false, track = {}, ffmpegPath, inputArgs, timeout = 10_000, realtime, decoderThreads = 1, ...detect } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new DarknetError('BAD_INPUT', 'signal must be an AbortSignal');
+    is.signal(signal);
     positiveInt('maxFrames', maxFrames);
     positiveInt('every', every);
     positiveInt('decoderThreads', decoderThreads);
-    if (fps !== undefined && (typeof fps !== 'number' || !(fps > 0 && fps <= 1000))) throw new DarknetError('BAD_INPUT', `fps must be a number in (0, 1000], got ${String(fps)}`);
-    if (policy !== 'all' && policy !== 'latest') throw new DarknetError('BAD_INPUT', `policy must be 'all' or 'latest', got ${String(policy)}`);
-    if (typeof frames !== 'boolean') throw new DarknetError('BAD_INPUT', 'frames must be a boolean');
-    if (realtime !== undefined && typeof realtime !== 'boolean') throw new DarknetError('BAD_INPUT', 'realtime must be a boolean');
-    if (typeof timeout !== 'number' || !(timeout > 0)) throw new DarknetError('BAD_INPUT', `timeout must be a positive number of milliseconds, got ${String(timeout)}`);
-    if (inputArgs !== undefined && (!Array.isArray(inputArgs) || inputArgs.some((a) => typeof a !== 'string'))) throw new DarknetError('BAD_INPUT', 'inputArgs must be an array of strings');
+    is.optional(fps, (x) => is.number('fps', x, 0, 1000, { lo: true }));
+    is.oneOf('policy', policy, ['all', 'latest'] as const);
+    is.boolean('frames', frames);
+    is.optional(realtime, (x) => is.boolean('realtime', x));
+    is.number('timeout', timeout, 0, Infinity, { lo: true }, ' of milliseconds');
+    is.optional(inputArgs, (x) => is.stringArray('inputArgs', x));
     const tracking = track === false ? false : resolveTrackerOptions(track);
-    const thresh = detect.thresh ?? 0.5;
-    if (typeof thresh !== 'number' || !(thresh >= 0 && thresh <= 1)) throw new DarknetError('BAD_INPUT', `thresh must be a number in [0, 1], got ${String(thresh)}`);
+    // the detector's own rules, checked now rather than at the first frame
+    const { thresh } = detectOptions(detect);
     // ByteTrack's weak detections must come out of the detector to reach the tracker
     const detectThresh = tracking && tracking.byteTrack ? Math.min(thresh, tracking.lowThresh) : thresh;
     this.plan = { detect: { ...detect, thresh: detectThresh }, thresh, maxFrames: maxFrames ?? Infinity, policy, frames, track: tracking, signal };
 
     let source: FrameSource;
     if (typeof input === 'string') {
-      if (!input) throw new DarknetError('BAD_INPUT', 'the video source is an empty string');
+      if (!input) throw is.badInput('the video source is an empty string');
       const bin = findFfmpeg(ffmpegPath);
       source = new FfmpegSource(input, {
         bin,
@@ -157,7 +154,7 @@ export class VideoStream implements AsyncIterable<StreamFrame>, AsyncDisposable,
     } else if (isFrames(input)) {
       source = new IterableSource(input, { every, fps, timeoutMs: timeout, maxPixels: detect.maxPixels });
     } else {
-      throw new DarknetError('BAD_INPUT', 'the video source must be a file path, a URL, a device path or an (async) iterable of images');
+      throw is.badInput('the video source must be a file path, a URL, a device path or an (async) iterable of images');
     }
     this.latest = policy === 'latest' ? new LatestFrame(source) : undefined;
     this.source = this.latest ?? source;
@@ -180,7 +177,7 @@ export class VideoStream implements AsyncIterable<StreamFrame>, AsyncDisposable,
   }
 
   [Symbol.asyncIterator](): AsyncIterator<StreamFrame> {
-    if (this.started) throw new DarknetError('BAD_INPUT', 'a VideoStream can be iterated once');
+    if (this.started) throw is.badInput('a VideoStream can be iterated once');
     this.started = true;
     return this.run();
   }

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { DarknetError } from '../errors.js';
+import * as is from '../is.js';
 import { exited, findFfmpeg, lastWords, startFfmpeg, stopFfmpeg } from './ffmpeg.js';
 
 export interface VideoWriterOptions {
@@ -27,10 +28,9 @@ export class VideoWriter {
 
   private constructor(readonly file: string, private readonly o: VideoWriterOptions) {
     const { width, height, fps } = o;
-    for (const [k, v] of [['width', width], ['height', height]] as const) {
-      if (!Number.isInteger(v) || v < 1 || v > 16384) throw new DarknetError('BAD_INPUT', `${k} must be an integer in [1, 16384], got ${String(v)}`);
-    }
-    if (typeof fps !== 'number' || !(fps > 0 && fps <= 1000)) throw new DarknetError('BAD_INPUT', `fps must be in (0, 1000], got ${String(fps)}`);
+    is.integer('width', width, 1, 16384);
+    is.integer('height', height, 1, 16384);
+    is.number('fps', fps, 0, 1000, { lo: true });
     this.frameBytes = width * height * 3;
     const out = o.outputArgs ?? [
       // yuv420p (what players accept) needs even sides: padded by one pixel when odd
@@ -56,7 +56,8 @@ export class VideoWriter {
 
   /** Starts ffmpeg writing `file` (overwritten). */
   static async open(file: string, options: VideoWriterOptions): Promise<VideoWriter> {
-    if (typeof file !== 'string' || !file) throw new DarknetError('BAD_INPUT', 'the output must be a file path');
+    is.path('the output', file, 'a file path');
+    is.object(options);
     return new VideoWriter(file, options);
   }
 
@@ -64,7 +65,7 @@ export class VideoWriter {
   async write(rgb: Uint8Array): Promise<void> {
     if (this.failed) throw this.failed;
     if (!(rgb instanceof Uint8Array) || rgb.length !== this.frameBytes) {
-      throw new DarknetError('BAD_INPUT', `a frame must be ${this.o.width}×${this.o.height}×3 = ${this.frameBytes} bytes of RGB, got ${rgb?.length}`);
+      throw is.badInput(`a frame must be ${this.o.width}×${this.o.height}×3 = ${this.frameBytes} bytes of RGB, got ${rgb?.length}`);
     }
     const stdin = this.child.stdin!;
     if (!stdin.write(rgb)) {
