@@ -3,10 +3,9 @@ import { parseArgs } from 'node:util';
 import { Classifier, type Preprocess } from '../classifier.js';
 import { DarknetError } from '../errors.js';
 import { evaluateClassifier } from '../eval/classification.js';
-import { MAX_CFG_BYTES, readTextFile } from '../files.js';
+import { dataEntry, readDataFile, readList } from '../data-file.js';
 import { IMAGENET_LABELS } from '../imagenet.js';
 import type { Numerics } from '../load.js';
-import { parseDataFile } from '../train/trainer.js';
 import { progressBar } from './progress.js';
 import { UsageError } from './usage.js';
 
@@ -84,17 +83,6 @@ async function cmdClassify(args: string[]): Promise<void> {
   }
 }
 
-/** cfgs, .data files, lists: far below this (ImageNet's 50k validation list: ~3 MB) */
-const MAX_LIST_BYTES = 256 << 20;
-
-/** A list file as get_paths reads it: one entry per line, empty lines kept (an empty label is
- * found in every path, as strstr finds it), the newline ending the last line not an entry. */
-async function readList(file: string, what: string): Promise<string[]> {
-  const lines = (await readTextFile(file, what, MAX_LIST_BYTES)).split('\n').map((l) => l.replace(/\r$/, ''));
-  if (lines.at(-1) === '') lines.pop();
-  return lines;
-}
-
 async function cmdClassifyEval(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args, options: { cfg: { type: 'string' }, weights: { type: 'string' }, data: { type: 'string' }, labels: { type: 'string' }, classes: { type: 'string' }, top: { type: 'string' }, size: { type: 'string' }, numerics: { type: 'string' } },
@@ -104,10 +92,8 @@ async function cmdClassifyEval(args: string[]): Promise<void> {
   let list = values.data;
   let data = new Map<string, string>();
   if (values.data.endsWith('.data')) {
-    data = parseDataFile(await readTextFile(values.data, 'data', MAX_CFG_BYTES));
-    const valid = data.get('valid');
-    if (!valid) throw new DarknetError('DATASET', 'no valid= entry (the list of images to evaluate)', { file: values.data });
-    list = valid;
+    data = await readDataFile(values.data);
+    list = dataEntry(data, 'valid', values.data, 'the list of images to evaluate');
   }
   const images = (await readList(list, 'image list')).filter(Boolean);
   if (!images.length) throw new DarknetError('DATASET', 'no images to evaluate', { file: list });

@@ -13,15 +13,12 @@ import { setOption } from '../cfg/types.js';
 import { validateCfg } from '../cfg/validate.js';
 import { Detector, type Numerics } from '../detector.js';
 import { DarknetError } from '../errors.js';
-import type { GroundTruth, ImageId, Prediction } from '../eval/coco.js';
-import { darknetCategory, darknetCocoEntries, darknetImageId, formatDarknetResults, type CocoResultEntry } from '../eval/darknet-results.js';
-import { evaluateCoco, formatPerCategoryTable, type CocoEvaluation } from '../eval/evaluate-coco.js';
-import { fromCocoAnnotations, fromCocoResults, fromDarknetLabels, type CocoDataset } from '../eval/formats.js';
-import { darknetMap } from '../eval/voc.js';
+import { formatPerCategoryTable, type CocoEvaluation } from '../eval/evaluate-coco.js';
+import { evaluateDetector, scoreResults, type DetectorEvaluation } from '../eval/pipeline.js';
 import { MAX_CFG_BYTES, readTextFile } from '../files.js';
 import { formatLayerTable, networkInfo } from '../info.js';
 import { partialWeights } from '../partial.js';
-import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
+import { Trainer, type TrainProgress } from '../train/trainer.js';
 import { annotate } from './annotate.js';
 import { progressBar } from './progress.js';
 import { CLASSIFY_COMMANDS, CLASSIFY_HELP, CLASSIFY_SUMMARY } from './classify.js';
@@ -29,7 +26,6 @@ import { UsageError } from './usage.js';
 import { SHAPES_MODEL } from '../models.js';
 import { PACKAGE_ROOT } from '../native.js';
 import { cmdVideo, VIDEO_HELP } from './video.js';
-import { badInput } from '../is.js';
 
 const HELP: Record<string, string> = {
   ...CLASSIFY_HELP,
@@ -167,53 +163,6 @@ async function cmdDetect(args: string[]): Promise<void> {
   }
 }
 
-interface EvalImage {
-  id: ImageId;
-  path: string;
-}
-
-/** The images and ground truth of an evaluation set: a COCO annotations file, a .data file or a list. */
-async function readDataset(data: string, imagesDir: string | undefined, category: (c: number) => number): Promise<{ images: EvalImage[]; gt: GroundTruth[]; dataset?: CocoDataset }> {
-  if (data.endsWith('.json')) {
-    const dataset = fromCocoAnnotations(parseJson(await readTextFile(data, 'annotations', MAX_JSON_BYTES), data), data);
-    const dir = imagesDir ?? dirname(data);
-    return { images: [...dataset.images].map(([id, im]) => ({ id, path: join(dir, im.fileName) })), gt: dataset.groundTruth, dataset };
-  }
-  let list = data;
-  if (data.endsWith('.data')) {
-    const m = /^\s*valid\s*=\s*(.+)$/m.exec(await readTextFile(data, 'data', MAX_CFG_BYTES));
-    if (!m) throw new DarknetError('DATASET', 'no valid= entry', { file: data });
-    list = m[1]!.trim();
-  }
-  const paths = (await readTextFile(list, 'image list', MAX_JSON_BYTES)).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
-  // image ids as `darknet detector valid` derives them from file names, so that its results and
-  // ours name the same images; names without unique numbers fall back to list positions
-  let ids: ImageId[] = paths.map(darknetImageId);
-  if (new Set(ids).size !== ids.length) {
-    console.error('eval: the file names do not carry unique numbers (Darknet takes the number after the last "_"): images are numbered by their position in the list');
-    ids = paths.map((_, i) => i);
-  }
-  const sharp = (await import('sharp')).default;
-  const gt: GroundTruth[] = [];
-  for (const [i, p] of paths.entries()) {
-    const { width = 0, height = 0 } = await sharp(p).metadata();
-    const label = labelPathFor(p);
-    gt.push(...fromDarknetLabels(await readTextFile(label, 'label', MAX_JSON_BYTES), width, height, ids[i]!, label).map((g) => ({ ...g, categoryId: category(g.categoryId) })));
-  }
-  return { images: paths.map((path, i) => ({ id: ids[i]!, path })), gt };
-}
-
-/** annotation and results files reach hundreds of MB (instances_train2017.json: 470 MB) */
-const MAX_JSON_BYTES = 500 << 20;
-
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw badInput(`not JSON: ${(e as Error).message}`, { file, cause: e });
-  }
-}
-
 function printEvaluation(r: CocoEvaluation, map50: number | undefined, perClass: boolean): void {
   console.log(r.summary);
   if (map50 !== undefined) console.log(` Darknet-style mAP@0.50 (all-point) = ${map50 < 0 ? '  n/a' : map50.toFixed(3)}`);
@@ -235,47 +184,28 @@ async function cmdEval(args: string[]): Promise<void> {
     // score an existing results file: no model
     if (!values.annotations) throw new UsageError('--results needs --annotations (the COCO annotations file the results are scored against)');
     if (values.cfg || values.weights || values.data) throw new UsageError('--results scores an existing file: leave out --cfg, --weights and --data');
-    const dataset = fromCocoAnnotations(parseJson(await readTextFile(values.annotations, 'annotations', MAX_JSON_BYTES), values.annotations), values.annotations);
-    const r = await evaluateCoco(dataset, values.results);
-    const preds = fromCocoResults(parseJson(await readTextFile(values.results, 'results', MAX_JSON_BYTES), values.results), values.results);
-    printEvaluation(r, darknetMap(dataset.groundTruth, preds).map, perClass);
-    console.log(`${values.results}: ${r.detections} detections on ${r.images} images`);
+    const r = await scoreResults(values.annotations, values.results);
+    printEvaluation(r.coco, r.map50, perClass);
+    console.log(`${values.results}: ${r.coco.detections} detections on ${r.coco.images} images`);
     return;
   }
   const data = values.data ?? values.annotations;
   if (!data) throw new UsageError(HELP.eval!);
   const thresh = num(values.thresh, 'thresh', 0.005)!;
   const det = await loadDetector({ ...values, numerics });
-  const entries: CocoResultEntry[] = [];
-  let dataset: CocoDataset | undefined;
-  let gt: GroundTruth[];
-  let images: EvalImage[];
+  let r: DetectorEvaluation;
   try {
-    // `detector valid` maps an 80-class network's classes to COCO's category ids
-    const category = darknetCategory(det.shape.classes);
-    ({ images, gt, dataset } = await readDataset(data, values.images, category));
-    const sharp = (await import('sharp')).default;
-    for (const [i, im] of images.entries()) {
-      const dets = await det.detect(im.path, { thresh, nms: 0.45 });
-      const { width = 0, height = 0 } = await sharp(im.path).metadata();
-      entries.push(...darknetCocoEntries(dets, im.id, width, height, category));
-      progressBar(i + 1, images.length, 'eval');
-    }
+    r = await evaluateDetector(det, data, {
+      thresh, ...(values.images === undefined ? {} : { images: values.images }),
+      onWarning: (m) => console.error(`eval: ${m}`), onProgress: (done, total) => progressBar(done, total, 'eval'),
+    });
   } finally {
     det.dispose();
   }
   const out = values.out ?? 'results.json';
-  await writeFile(out, formatDarknetResults(entries));
-  const preds: Prediction[] = entries.map((e) => ({ imageId: e.image_id, categoryId: e.category_id, bbox: e.bbox, score: e.score }));
-  // an image list has no category table: the model's class names, under the ids results carry
-  const category = darknetCategory(det.shape.classes);
-  const truth = dataset ?? {
-    groundTruth: gt, imageIds: images.map((i) => i.id), categoryIds: [...new Set(gt.map((g) => g.categoryId))],
-    categoryNames: new Map(det.names.map((n, c) => [category(c), n] as const)),
-  };
-  const r = await evaluateCoco(truth, preds.map((p) => ({ image_id: p.imageId, category_id: p.categoryId, bbox: p.bbox, score: p.score })));
-  printEvaluation(r, darknetMap(gt, preds).map, perClass);
-  console.log(`results: ${out} (${entries.length} detections on ${images.length} images)`);
+  await writeFile(out, r.resultsJson);
+  printEvaluation(r.coco, r.map50, perClass);
+  console.log(`results: ${out} (${r.entries.length} detections on ${r.images} images)`);
 }
 
 async function cmdTrain(args: string[]): Promise<void> {

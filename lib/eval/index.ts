@@ -12,3 +12,5 @@ export { evaluateClassifier, labelOf } from './classification.js';
 export type { ClassifierEvalOptions, ClassifierEvaluation } from './classification.js';
 export { clearMot, evaluateMot, idScores } from './mot.js';
 export type { ClearMot, IdScores, MotFrame, MotObject, MotOptions, MotScores } from './mot.js';
+export { evaluateDetector, readDetectionDataset, scoreResults } from './pipeline.js';
+export type { DetectionDataset, DetectionDatasetOptions, DetectorEvalOptions, DetectorEvaluation, EvalImage } from './pipeline.js';

@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseCfg } from '../cfg/parse.js';
 import { getOption, setOption, type Cfg } from '../cfg/types.js';
 import { validateCfg, type NetworkShape } from '../cfg/validate.js';
+import { dataEntry, labelPathFor, readDataFile, readImageList } from '../data-file.js';
 import { callSite, DarknetError, publicError } from '../errors.js';
 import * as is from '../is.js';
 import { fromDarknetLabels } from '../eval/formats.js';
@@ -67,31 +68,12 @@ export interface TrainResult {
   initialLayers?: number;
 }
 
+export { labelPathFor } from '../data-file.js';
+
 const IMAGE_EXT = /\.(jpe?g|png)$/i;
 
-/** Where Darknet looks for an image's labels (data.c fill_truth_detection, first match each). */
-export function labelPathFor(image: string): string {
-  let p = image;
-  for (const [from, to] of [['images', 'labels'], ['JPEGImages', 'labels'], ['raw', 'labels'], ['.jpg', '.txt'], ['.png', '.txt'], ['.JPG', '.txt'], ['.JPEG', '.txt']] as const) {
-    const i = p.indexOf(from);
-    if (i >= 0) p = p.slice(0, i) + to + p.slice(i + from.length);
-  }
-  return p;
-}
 
-/** A Darknet .data file as read_data_cfg reads it: key=value lines, all whitespace stripped, # comments. */
-export function parseDataFile(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const t = line.replace(/\s/g, '');
-    if (!t || t.startsWith('#')) continue;
-    const eq = t.indexOf('=');
-    if (eq > 0) m.set(t.slice(0, eq), t.slice(eq + 1));
-  }
-  return m;
-}
-
-/** cfgs, .data files and image lists: text, and far below this */
+/** cfgs and label files: text, and far below this */
 const MAX_TEXT_BYTES = 64 << 20;
 
 function readText(path: string, what: string): Promise<string> {
@@ -103,15 +85,14 @@ export async function loadTrainingSet(data: TrainOptions['data'], classes: numbe
   let paths: string[];
   let backup: string | undefined;
   if (typeof data === 'string' && data.endsWith('.data')) {
-    const opts = parseDataFile(await readText(data, 'data'));
-    const list = opts.get('train');
-    if (!list) throw new DarknetError('DATASET', 'no train= entry', { file: data });
+    const opts = await readDataFile(data);
+    const list = dataEntry(opts, 'train', data);
     backup = opts.get('backup');
     const n = Number(opts.get('classes') ?? classes);
     if (n !== classes) throw new DarknetError('DATASET', `classes=${n} but the cfg's last layer has ${classes}`, { file: data });
-    paths = (await readText(list, 'train list')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    paths = await readImageList(list, 'train list');
   } else if (typeof data === 'string') {
-    paths = (await readText(data, 'train list')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    paths = await readImageList(data, 'train list');
   } else {
     paths = [...data];
   }
