@@ -302,6 +302,7 @@ function parseShortcut(x: LayerContext): LayerShape {
   return { ...base, output: { ...input }, outputs: input.w * input.h * input.c, from: [f], activation };
 }
 
+/** [yolo] and [region]: the detection heads. */
 function parseHead(x: LayerContext): LayerShape {
   const ck: Checker = x.ck;
   const { s, type, index, input, base } = x;
@@ -396,7 +397,7 @@ function parseCost(x: LayerContext): LayerShape {
   return { ...base, output: { w: 0, h: 0, c: 0 }, outputs: inputs };
 }
 
-/** Darknet's parse_yolo and parse_region, as far as checked here, differ only in the box layout. */
+/** Each supported section's parser (Darknet's parse_yolo and parse_region, as far as checked here, differ only in the box layout: one parser). */
 const PARSERS: Record<(typeof SUPPORTED_LAYERS)[number], (x: LayerContext) => LayerShape> = {
   convolutional: parseConvolutional,
   maxpool: parseMaxpool,
