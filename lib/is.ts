@@ -29,7 +29,6 @@ export function badInput(message: string, opts: { file?: string; line?: number; 
 // ---- predicates ----
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-export const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
 export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 export const isIntegerIn = (v: unknown, lo: number, hi: number): v is number => isInteger(v) && v >= lo && v <= hi;

@@ -64,7 +64,7 @@ export interface DetectSettings {
   maxPixels: number | undefined;
 }
 
-export const DETECT_DEFAULTS = { thresh: 0.5, hierThresh: 0.5, nms: 0.45, letterbox: true } as const;
+const DETECT_DEFAULTS = { thresh: 0.5, hierThresh: 0.5, nms: 0.45, letterbox: true } as const;
 
 /** Detector.detect's options (also a video stream's and a pool's: they detect through it). */
 export function detectOptions(options: unknown): DetectSettings {
