@@ -52,6 +52,7 @@
         "native/fast.c",
         "native/winograd.c",
         "native/letterbox.c",
+        "native/nms.c",
         "native/im2col.c",
         "native/matmul.c",
         "native/rand.c",
