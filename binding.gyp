@@ -52,11 +52,14 @@
         "native/fast.c",
         "native/winograd.c",
         "native/letterbox.c",
+        "native/nms.c",
         "native/im2col.c",
         "native/matmul.c",
         "native/rand.c",
         "native/classify.c",
         "native/classify_worker.cc",
+        "native/jpeg.c",
+        "native/jpeg_worker.cc",
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -69,6 +72,7 @@
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "DN_OPENMP=1",
+        "DN_JPEG=<!(node -p \"require('fs').existsSync('/usr/include/jpeglib.h') ? 1 : 0\")",
         "DN_BLAS=<!(node scripts/find-blas.mjs --define)",
         "DARKNET_COMMIT=\"f6afaabcdf85f77e7aff2ec55c020c0e297c77f9\"",
         "DARKNET_ORIGIN=\"node-gyp\"",
@@ -80,7 +84,7 @@
       "cflags_cc!": ["-fno-exceptions"],
       # Hide Darknet's globals (its error() would bind to glibc's error(3)); see CMakeLists.txt.
       "ldflags": ["-fopenmp", "-Wl,--exclude-libs,ALL", "-Wl,-Bsymbolic"],
-      "libraries": ["<!@(node scripts/find-blas.mjs --lib)", "-lm", "-lpthread"],
+      "libraries": ["<!@(node scripts/find-blas.mjs --lib)", "-lm", "-lpthread", "-ldl"],
     },
   ],
 }

@@ -113,6 +113,8 @@ export interface NativeCapabilities {
   defaultThreads: number;
   darknetCommit: string;
   darknetSource: string;
+  /** what decodes clean JPEGs natively (libjpeg-turbo, loaded at run time); null: sharp decodes them all */
+  jpeg?: string | null;
 }
 
 export interface NativeTrainOptions {
@@ -151,6 +153,9 @@ export interface NativeAddon {
   Network: new () => NativeNetwork;
   capabilities(): NativeCapabilities;
   train(options: NativeTrainOptions, onProgress: (p: NativeTrainProgress) => void): NativeTrainJob;
+  /** RGB pixels of a clean YCbCr/greyscale JPEG of at most maxPixels pixels, on the libuv pool;
+   * null when it is not one (lib/input.ts then asks sharp, which decodes or explains it) */
+  decodeJpeg?(bytes: Uint8Array, maxPixels: number): Promise<{ data: Buffer; width: number; height: number } | null>;
 }
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "fast.h"
+#include "jpeg.h"
+#include "jpeg_worker.h"
 #include "network.h"
 #include "ops.h"
 #include "train_worker.h"
@@ -18,11 +20,13 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceValue("Network", Network::Define(env), napi_enumerable),
                              InstanceMethod<&Addon::Capabilities>("capabilities", napi_enumerable),
                              InstanceMethod<&Addon::TrainJob>("train", napi_enumerable),
+                             InstanceMethod<&Addon::Jpeg>("decodeJpeg", napi_enumerable),
                          });
   }
 
  private:
   Napi::Value TrainJob(const Napi::CallbackInfo &info) { return Train(info); }
+  Napi::Value Jpeg(const Napi::CallbackInfo &info) { return DecodeJpeg(info); }
   Napi::Value Capabilities(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -51,6 +55,8 @@ class Addon : public Napi::Addon<Addon> {
     char blas[160];
     o.Set("blas", dn_blas_name(blas, sizeof blas) ? Napi::Value(Napi::String::New(env, blas)) : env.Null());
     o.Set("defaultThreads", dn_default_threads());
+    const char *jpeg = dn_jpeg_version();
+    o.Set("jpeg", jpeg ? Napi::Value(Napi::String::New(env, jpeg)) : env.Null());
     o.Set("darknetCommit", DARKNET_COMMIT);
     o.Set("darknetSource", DARKNET_ORIGIN);
     return o;

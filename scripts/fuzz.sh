@@ -32,7 +32,7 @@ done
 wait
 objs=()
 for f in $(node scripts/darknet-source.mjs --list) native/compat/utils_tu.c; do objs+=("$OUT/obj/$(basename "$f" .c).o"); done
-for f in native/guard.c native/ops.c native/lean.c native/weights_io.c native/fast.c native/winograd.c native/direct.c native/letterbox.c native/im2col.c native/matmul.c native/rand.c; do
+for f in native/guard.c native/ops.c native/lean.c native/weights_io.c native/fast.c native/winograd.c native/direct.c native/letterbox.c native/nms.c native/im2col.c native/matmul.c native/rand.c; do
   build "$f" "$OUT/obj/bridge_$(basename "$f" .c).o" -Inative -I"$SRC/include"
 done
 for t in cfg weights; do
