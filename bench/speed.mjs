@@ -2,8 +2,10 @@
 // Speed table (npm run bench): network time and end-to-end detect time of this addon beside its
 // peers on the same machine, in one run: the stock Debian `darknet` CLI, OpenCV's DNN module
 // (python3-opencv) reading the same cfg and weights, and onnxruntime-node on the same network
-// exported to ONNX by bench/peers/darknet-to-onnx.mjs (when onnxruntime-node is installed:
-// `npm install --no-save onnxruntime-node --onnxruntime-node-install=skip`). Then throughput: single calls, batch 4 and
+// exported to ONNX by bench/peers/darknet-to-onnx.mjs (onnxruntime-node is a devDependency; its
+// install script, which would download GPU binaries, stays blocked by npm 11 — the CPU binary
+// ships inside the package; if you allow scripts, pass --onnxruntime-node-install=skip). Then
+// throughput: single calls, batch 4 and
 // 8, and a DetectorPool, over one image set. Random-init weights of the real size.
 //
 // This machine's speed drifts by 20-30% over minutes (shared cores), so the addon's and
@@ -172,7 +174,7 @@ const cvInfo = rows.find((r) => r.cvVersion);
 const ortInfo = rows.find((r) => r.ortVersion);
 console.log(`Network time = one forward pass (forward() on a width×height×3 input), warm, median of ${ROUNDS} interleaved rounds; end-to-end = detect() on dog.jpg (JPEG decode, letterbox, pass, boxes, NMS).` +
   (cvInfo ? ` OpenCV ${cvInfo.cvVersion} DNN (${cvInfo.cvThreads} threads, CPU backend) forward on the same cfg/weights.` : '') +
-  (ortInfo ? ` onnxruntime-node ${ortInfo.ortVersion} (${availableParallelism()} intra-op threads, all graph optimizations) run on the same network exported to ONNX (batch-norm folded, yolo heads as Sigmoid).` : ' onnxruntime-node: not installed (see bench/speed.mjs).') +
+  (ortInfo ? ` onnxruntime-node ${ortInfo.ortVersion} (${availableParallelism()} intra-op threads, all graph optimizations) run on the same network exported to ONNX (batch-norm folded, yolo heads as Sigmoid).` : ' onnxruntime-node: missing (a devDependency: run npm install).') +
   ' Stock = Debian `darknet detector test` "Predicted in".\n');
 console.log('| model | BFLOPs | addon network | addon end-to-end | addon reference mode | OpenCV DNN | onnxruntime-node | stock darknet CLI | addon / OpenCV | addon / onnxruntime | addon / stock |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
