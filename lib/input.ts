@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { DarknetError } from './errors.js';
 import { ioError } from './files.js';
 import * as is from './is.js';
@@ -131,6 +131,12 @@ export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Pro
   if (isSharpRaw(input)) return checkRaw(fromSharpRaw(input, maxPixels), maxPixels);
   if (isRaw(input)) return checkRaw(input, maxPixels);
   const file = typeof input === 'string' ? input : undefined;
+  // a JPEG file's first stop is the native decoder (which reads it on the pool itself); the
+  // checks below explain any file it cannot take
+  if (typeof input === 'string' && /\.jpe?g$/i.test(input)) {
+    const fast = await decodeJpegNatively(input, maxPixels);
+    if (fast) return fast;
+  }
   if (typeof input === 'string') {
     try {
       const st = await stat(input);
@@ -142,9 +148,10 @@ export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Pro
     throw is.badInput('image must be a file path, encoded image bytes (Buffer/Uint8Array) or { data, width, height, channels }');
   } else if (input.length === 0) {
     throw new DarknetError('IMAGE_DECODE', 'empty image buffer');
+  } else if (isJpeg(input)) {
+    const fast = await decodeJpegNatively(input, maxPixels);
+    if (fast) return fast;
   }
-  const fast = await decodeJpegNatively(input, maxPixels);
-  if (fast) return fast;
   const sharp = await loadSharp();
   try {
     // No EXIF auto-rotation and no resizing: Darknet's loader sees the stored pixels as they are.
@@ -176,17 +183,7 @@ async function decodeJpegNatively(input: string | Uint8Array, maxPixels: number)
     return undefined;
   }
   if (!addon.decodeJpeg) return undefined;
-  let bytes = input;
-  if (typeof bytes === 'string') {
-    if (!/\.jpe?g$/i.test(bytes)) return undefined; // other files: sharp reads them from the path, as before
-    try {
-      bytes = await readFile(bytes);
-    } catch {
-      return undefined; // sharp reports it, with its usual message
-    }
-  }
-  if (!isJpeg(bytes)) return undefined;
-  const out = await addon.decodeJpeg(bytes, maxPixels);
+  const out = await addon.decodeJpeg(input, maxPixels);
   if (!out) return undefined;
   return { data: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength), width: out.width, height: out.height, channels: 3 };
 }

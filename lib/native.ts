@@ -153,9 +153,10 @@ export interface NativeAddon {
   Network: new () => NativeNetwork;
   capabilities(): NativeCapabilities;
   train(options: NativeTrainOptions, onProgress: (p: NativeTrainProgress) => void): NativeTrainJob;
-  /** RGB pixels of a clean YCbCr/greyscale JPEG of at most maxPixels pixels, on the libuv pool;
-   * null when it is not one (lib/input.ts then asks sharp, which decodes or explains it) */
-  decodeJpeg?(bytes: Uint8Array, maxPixels: number): Promise<{ data: Buffer; width: number; height: number } | null>;
+  /** RGB pixels of a clean YCbCr/greyscale JPEG (bytes, or a file read on the pool) of at most
+   * maxPixels pixels; null when it is not one, or the file cannot be read (lib/input.ts then asks
+   * sharp, which decodes or explains it) */
+  decodeJpeg?(source: Uint8Array | string, maxPixels: number): Promise<{ data: Buffer; width: number; height: number } | null>;
 }
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
