@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char px[48 * 40 * 3];
     for (size_t i = 0; i < sizeof px; i++) px[i] = (unsigned char)(i * 37);
     dn_boxes boxes;
-    dn_image_in im = {px, 48, 40, 3};
+    dn_image_in im = {.pixels = px, .len = sizeof px, .w = 48, .h = 40, .c = 3};
     if (dn_detect(net, &im, 1, 1, 0.01f, 0.5f, 0.45f, &boxes, err, sizeof err) == 0) dn_free(boxes.data);
     dn_free_network(net);
   }
