@@ -23,7 +23,7 @@
 #define printf(...) dn_printf(__VA_ARGS__)
 #define fprintf(stream, ...) dn_fprintf((stream), __VA_ARGS__)
 #define perror(s) dn_perror(s)
-/* One random stream per thread (native/rand.c): a network built on one thread (make_yolo_layer
+/* One random stream per thread (native/guard/rand.c): a network built on one thread (make_yolo_layer
  * calls srand(0)) must not reset a Trainer's stream on another. */
 #define rand() dn_rand()
 #define srand(seed) dn_srand(seed)

@@ -213,7 +213,7 @@ static void last_log_line(char *out, size_t cap) {
 int dn_guard_call(void (*fn)(void *), void *ctx, char *err, size_t errlen) {
   jmp_buf env;
   jmp_buf *prev = tl_env;
-  if (prev) { /* nesting would mix two calls' allocations; ops.c never nests */
+  if (prev) { /* nesting would mix two calls' allocations; ops/ never nests */
     snprintf(err, errlen, "internal error: nested guarded call");
     return -1;
   }

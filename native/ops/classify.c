@@ -49,7 +49,7 @@ static void do_classify(void *p) {
 }
 
 int dn_classify(dn_network *hd, const dn_image_in *images, int k, dn_prep prep, float *out, char *err, size_t errlen) {
-  if (dn_check_images(hd, images, k, prep == DN_PREP_LETTERBOX, err, errlen) != 0) return -1;
+  if (dn_check_images(hd, "classification", images, k, prep == DN_PREP_LETTERBOX, err, errlen) != 0) return -1;
   if (dn_reserve_scratch(hd, images, k, err, errlen) != 0) return -1;
   classify_ctx ctx = {hd, images, k, prep, out};
   int full = hd->net->batch;

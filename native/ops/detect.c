@@ -98,7 +98,7 @@ static void do_detect(void *p) {
 int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
               dn_boxes *out, char *err, size_t errlen) {
   memset(out, 0, (size_t)(k > 0 ? k : 0) * sizeof *out);
-  if (dn_check_images(hd, images, k, letterbox, err, errlen) != 0 || dn_check_threshold(thresh, err, errlen) != 0) return -1;
+  if (dn_check_images(hd, "detection", images, k, letterbox, err, errlen) != 0 || dn_check_threshold(thresh, err, errlen) != 0) return -1;
   if (dn_reserve_scratch(hd, images, k, err, errlen) != 0) return -1;
   detect_ctx ctx = {hd, images, k, letterbox, thresh, hier, nms, out, 0};
   int full = hd->net->batch;

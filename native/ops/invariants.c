@@ -21,11 +21,12 @@ static int prepared_too_thin(const network *net, const dn_image_in *im, int lett
   return *new_w < 2 || *new_h < 2;
 }
 
-int dn_check_images(const dn_network *h, const dn_image_in *images, int k, int letterbox, char *err, size_t errlen) {
+int dn_check_images(const dn_network *h, const char *what, const dn_image_in *images, int k, int letterbox, char *err,
+                    size_t errlen) {
   const network *net = h->net;
   /* the images are written as 3 planes into each input slot: a network reading more would read past them */
   if (net->c != 3) {
-    snprintf(err, errlen, "internal: the network takes %d input channels; images are fed as 3 (RGB)", net->c);
+    snprintf(err, errlen, "internal: the network takes %d input channels; %s feeds 3 (RGB)", net->c, what);
     return -1;
   }
   if (k < 1 || k > net->batch) {

@@ -10,9 +10,10 @@
 extern "C" {
 #endif
 
-/* 0, or -1 with err: k images (1 ≤ k ≤ batch), each buffer w·h·c bytes, c 1, 3 or 4, a 3-channel
+/* 0, or -1 with err (`what`: detection, classification): k images (1 ≤ k ≤ batch), each buffer w·h·c bytes, c 1, 3 or 4, a 3-channel
  * network, and no side under 2 pixels once letterboxed (letterbox != 0) or resized to the network. */
-int dn_check_images(const dn_network *net, const dn_image_in *images, int k, int letterbox, char *err, size_t errlen);
+int dn_check_images(const dn_network *net, const char *what, const dn_image_in *images, int k, int letterbox, char *err,
+                    size_t errlen);
 /* 0, or -1 with err: a finite detection threshold (Darknet counts boxes with `> thresh` and writes
  * those not `<= thresh`: with NaN it counts none and writes all, past the array). */
 int dn_check_threshold(float thresh, char *err, size_t errlen);

@@ -38,7 +38,7 @@ static void free_training_state(network *net) {
     DROP(l->x_norm); DROP(l->m); DROP(l->v); DROP(l->bias_m); DROP(l->bias_v); DROP(l->scale_m); DROP(l->scale_v);
     if (l->batch_normalize && l->x && l->x != l->output) DROP(l->x);
   }
-  /* A dropout layer's delta is the previous layer's (parse.c), which may just have been freed:
+  /* A dropout layer's delta is the previous layer's (parser.c), which may just have been freed:
    * forward_network zeroes every non-NULL delta on each pass, so it must not dangle. */
   for (int i = 1; i < net->n; i++)
     if (net->layers[i].type == DROPOUT) net->layers[i].delta = net->layers[i - 1].delta;

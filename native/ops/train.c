@@ -75,7 +75,7 @@ int dn_train(const dn_train_params *p, dn_train_fn progress, void *ctx, char *er
 #endif
   dn_network *h = NULL;
   dn_load_opts o = {.lean = 0, .fast = 0, .threads = 0, .device = -1, .weight_layers = p->weight_layers};
-  /* Darknet draws on this thread only (rand.c); building the [yolo] layer reseeds with 0, so the
+  /* Darknet draws on this thread only (guard/rand.c); building the [yolo] layer reseeds with 0, so the
    * seed is set again for the training draws. */
   dn_srand(p->seed);
   if (dn_load(p->cfg, p->weights, &o, &h, err, errlen) != 0) return -1;
@@ -105,7 +105,7 @@ int dn_train(const dn_train_params *p, dn_train_fn progress, void *ctx, char *er
   char path[4096];
   while ((int)get_current_batch(net) < p->max_batches) {
     if (random && count++ % 10 == 0) {
-      /* train_detector's draw from this thread's stream (rand.c), so a seed repeats the sizes.
+      /* train_detector's draw from this thread's stream (guard/rand.c), so a seed repeats the sizes.
        * Its "last 200 iterations at 608" compares with the network's max_batches; here that is
        * the Trainer's maxBatches, which replaces the cfg's. */
       rz.dim = (dn_rand() % 10 + 10) * 32;

@@ -1,4 +1,4 @@
-/* Training a detector with Darknet's own trainer (native/train.c). */
+/* Training a detector with Darknet's own trainer (train.c). */
 #ifndef DN_TRAIN_H
 #define DN_TRAIN_H
 #include <stddef.h>

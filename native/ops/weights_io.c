@@ -12,7 +12,7 @@
 
 void transpose_matrix(float *a, int rows, int cols); /* parser.c */
 #ifdef GPU
-/* Darknet's (src/*_layer.h): parser.c's loaders end with these for GPU networks, and so must
+/* Darknet's (src/…_layer.h): parser.c's loaders end with these for GPU networks, and so must
  * this one, or a GPU network runs on the zeros its constructors put on the device. */
 void push_convolutional_layer(layer l);
 void push_connected_layer(layer l);

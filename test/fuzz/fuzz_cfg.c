@@ -1,5 +1,5 @@
 /* libFuzzer target: cfg text → Darknet network → one forward pass → boxes after NMS, through the
- * same guard and C operations the addon uses (native/ops.c, lean.c, guard.c), under ASan+UBSan.
+ * same guard and C operations the addon uses (native/ops/, native/guard/), under ASan+UBSan.
  * Inputs the TypeScript validator would refuse are skipped (precheck.h): a finding here is a
  * crash class the validator misses. Build and run: scripts/fuzz.sh. */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
 /* libFuzzer target: arbitrary bytes as the .weights file of a small fixed YOLO network, read by
- * the addon's checked loader (native/weights_io.c) without the TypeScript size check in front,
+ * the addon's checked loader (native/ops/weights_io.c) without the TypeScript size check in front,
  * then a detect (non-finite weights must be refused, not overflow). Under ASan+UBSan. */
 #define _GNU_SOURCE
 #include <stdint.h>

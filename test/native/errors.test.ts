@@ -169,7 +169,7 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
   it('file_error() on a missing cfg (exit(0) upstream)', async () => {
     await nativeCode(load(join(BAD, 'missing.cfg'), null), /Couldn't open file: .*missing\.cfg/);
   });
-  it('missing weights (read by the checked loader in native/weights_io.c)', async () => {
+  it('missing weights (read by the checked loader in native/ops/weights_io.c)', async () => {
     await nativeCode(load(tiny.cfg, join(BAD, 'missing.weights')), /missing\.weights: cannot open weights file/);
   });
   it('weights that shrink after the size check: every read is checked', async () => {
