@@ -10,9 +10,8 @@
   "target_defaults": {
     # Darknet relies on its asserts (the guard turns them into errors): no NDEBUG anywhere.
     "defines!": ["NDEBUG"],
-    # node-gyp's own optimisation level gives way to build.json's
-    "cflags!": ["-O0", "-O1", "-O2", "-O3"],
-    "cflags_cc!": ["-O0", "-O1", "-O2", "-O3", "-fno-exceptions"],
+    # build.json's flags come after node-gyp's own (the last -O wins)
+    "cflags_cc!": ["-fno-exceptions"],
   },
   "targets": [
     {

@@ -32,8 +32,11 @@ async function buildWithGyp(): Promise<void> {
     : {};
   const nodeGyp = join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
   const env = { ...process.env, ...ccache, JOBS: 'max', DARKNET_SRC: darknetSrc };
-  const configured = existsSync(join(GYP_DIR, 'build', 'Makefile'));
-  if (!configured) await runOk(process.execPath, [nodeGyp, 'configure'], { cwd: GYP_DIR, env, timeout: 300_000 });
+  // node's headers where npm is configured to find them (npm passes this to node-gyp; run here
+  // directly, node-gyp would try to download them)
+  const nodedir = process.env.npm_config_nodedir ?? execFileSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).trim();
+  const configure = [nodeGyp, 'configure', ...(nodedir && nodedir !== 'undefined' && nodedir !== 'null' ? [`--nodedir=${nodedir}`] : [])];
+  if (!existsSync(join(GYP_DIR, 'build', 'Makefile'))) await runOk(process.execPath, configure, { cwd: GYP_DIR, env, timeout: 300_000 });
   await runOk(process.execPath, [nodeGyp, 'build'], { cwd: GYP_DIR, env, timeout: 900_000 });
 }
 
