@@ -36,7 +36,8 @@ async function buildWithGyp(): Promise<void> {
   // directly, node-gyp would try to download them)
   const nodedir = process.env.npm_config_nodedir ?? execFileSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).trim();
   const configure = [nodeGyp, 'configure', ...(nodedir && nodedir !== 'undefined' && nodedir !== 'null' ? [`--nodedir=${nodedir}`] : [])];
-  if (!existsSync(join(GYP_DIR, 'build', 'Makefile'))) await runOk(process.execPath, configure, { cwd: GYP_DIR, env, timeout: 300_000 });
+  // configured every time (seconds): binding.gyp or build.json may have changed since
+  await runOk(process.execPath, configure, { cwd: GYP_DIR, env, timeout: 300_000 });
   await runOk(process.execPath, [nodeGyp, 'build'], { cwd: GYP_DIR, env, timeout: 900_000 });
 }
 
