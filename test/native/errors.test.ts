@@ -194,6 +194,22 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
       net.dispose();
     }
   });
+  it('the memory-safety invariants hold past TypeScript, as internal DARKNET errors (native/ops/invariants.c)', async () => {
+    const net = new (native().Network)();
+    await net.load(tiny.cfg, tiny.weights);
+    try {
+      const im = { data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 as const };
+      await nativeCode(net.detect([{ ...im, data: new Uint8Array(10) }], true, 0.5, 0.5, 0.45), /internal: image 0 has 10 bytes/);
+      await nativeCode(net.detect([{ ...im, channels: 2 as never }], true, 0.5, 0.5, 0.45), /internal: image 0 is 8x8x2/);
+      await nativeCode(net.detect([im, im], true, 0.5, 0.5, 0.45), /internal: 2 images for a network of batch 1/);
+      await nativeCode(net.detect([im], true, Number.NaN, 0.5, 0.45), /internal: the detection threshold is not finite/);
+      await nativeCode(net.classify([{ ...im, data: new Uint8Array(10) }], 'crop'), /internal: image 0 has 10 bytes/);
+      expect(() => net.output(999)).toThrow(expect.objectContaining({ code: 'DARKNET', message: expect.stringMatching(/internal: layer index 999/) }));
+      await expect(net.detect([im], true, 0.5, 0.5, 0.45)).resolves.toHaveLength(1); // and the network still works
+    } finally {
+      net.dispose();
+    }
+  });
   it('lean networks keep the deltas a forward pass writes (softmax after a truth= layer; found by fuzzing)', async () => {
     const net = new (native().Network)();
     await net.load(write('truth.cfg', '[net]\nwidth=16\nheight=16\nchannels=3\n[convolutional]\nfilters=4\nsize=3\npad=1\ntruth=1\n[softmax]\ngroups=1\n'), null);
