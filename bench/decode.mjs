@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // JPEG decoding (npm run bench:decode): what turning a photo into RGB pixels costs on the way
-// into detect(), by the addon's libjpeg-turbo path (native/jpeg.c), by sharp (what every other
+// into detect(), by the addon's libjpeg-turbo path (native/image/jpeg.c), by sharp (what every other
 // format takes), and by OpenCV's imread when python3-opencv is installed (the peer the speed
 // issue names). Median of ROUNDS (default 30) per image, interleaved.
 import { spawnSync } from 'node:child_process';

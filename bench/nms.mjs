@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// NMS cost (npm run bench:nms): what do_nms_sort's equal (native/nms.c) takes with thousands of
+// NMS cost (npm run bench:nms): what do_nms_sort's equal (native/ops/nms.c) takes with thousands of
 // candidates, beside the network it follows.
 //  1. The two functions alone on 5,000 boxes × 80 classes laid out as yolov3-416's heads with
 //     random weights (test/reference/nms-harness.c "yolo"): Darknet's do_nms_sort (libdarknet.so,
@@ -20,8 +20,8 @@ mkdirSync(CACHE, { recursive: true });
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 
 const harness = join(CACHE, 'nms-harness');
-execFileSync('cc', ['-O3', '-o', harness, join(ROOT, 'test/reference/nms-harness.c'), join(ROOT, 'native/nms.c'),
-  `-I${join(ROOT, 'native')}`, '-I/usr/lib/darknet/include', '-L/usr/lib/darknet', '-ldarknet', '-Wl,-rpath,/usr/lib/darknet', '-lm'], { stdio: 'inherit' });
+execFileSync('cc', ['-O3', '-o', harness, join(ROOT, 'test/reference/nms-harness.c'), join(ROOT, 'native/ops/nms.c'),
+  `-I${join(ROOT, 'native', 'ops')}`, '-I/usr/lib/darknet/include', '-L/usr/lib/darknet', '-ldarknet', '-Wl,-rpath,/usr/lib/darknet', '-lm'], { stdio: 'inherit' });
 const env = { ...process.env, ...(process.env.DARKNET === '0' ? { NMS_OURS_ONLY: '1' } : {}) };
 const alone = execFileSync(harness, ['yolo', '5000', '80', '15'], { env, encoding: 'utf8' }).trim();
 const [, darknetMs, oursMs] = /darknet ([\d.]+) ours ([\d.]+)/.exec(alone) ?? [];

@@ -1,4 +1,4 @@
-# OpenBLAS for the fast-mode convolutions (native/fast.c). Sets DN_BLAS (0/1).
+# OpenBLAS for the fast-mode convolutions (native/fast/). Sets DN_BLAS (0/1).
 #   DARKNET_BLAS=auto (default): use OpenBLAS when found, else Darknet's own gemm.
 #   DARKNET_BLAS=ON: fail when not found. OFF: never.
 # Preferred: the static library of OpenBLAS's OpenMP variant (Debian: libopenblas-openmp-dev).

@@ -19,10 +19,6 @@ export interface NativeLayer {
   classes: number; total: number; mask: number[];
 }
 
-export interface NativeDims {
-  width: number; height: number; channels: number; batch: number; inputs: number; layers: number;
-}
-
 export interface NativeBoxes {
   /** count × (5 + classes): cx, cy, w, h (relative), objectness, per-class probabilities */
   data: Float32Array;
@@ -66,7 +62,6 @@ export interface NativeNetwork {
   /** one forward pass over 1..batch images prepared as Darknet's classifier tools do; per image,
    * the output layer's values (the last layer that is not [cost]) */
   classify(images: NativeImage[], prep: 'letterbox' | 'resize' | 'crop'): Promise<Float32Array[]>;
-  dims(): NativeDims;
   layers(): NativeLayer[];
   output(layer: number): Float32Array;
   memory(): MemoryUsage;
@@ -111,8 +106,12 @@ export interface NativeCapabilities {
   blas: string | null;
   /** compute threads used when none are asked for (all cores) */
   defaultThreads: number;
+  /** the pinned Darknet commit (native/build.json) */
   darknetCommit: string;
+  /** where the compiled Darknet source came from (a path, Debian's package, or "node-gyp") */
   darknetSource: string;
+  /** sha256 of the Darknet files this binary compiled (scripts/native-build.mjs) */
+  darknetSourceHash: string;
   /** what decodes clean JPEGs natively (libjpeg-turbo, loaded at run time); null: sharp decodes them all */
   jpeg?: string | null;
 }

@@ -13,7 +13,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const PINNED_COMMIT = 'f6afaabcdf85f77e7aff2ec55c020c0e297c77f9';
+import { buildDescription } from './native-build.mjs';
+
+const BUILD = buildDescription();
+// native/build.json: the one place the commit and the Darknet files to compile are written.
+export const PINNED_COMMIT = BUILD.darknet.commit;
 // Debian's orig tarball of upstream 61c9d02e, whose src/, include/ and Makefile equal PINNED_COMMIT's.
 export const DEBIAN_VERSION = '0.0.0+git20180914.61c9d02e';
 export const DEBIAN_ORIG_SHA256 = 'ec536ae11853846aab96183d8ec18730a46cce71f7d935768d235029329f9e93';
@@ -118,18 +122,8 @@ function fromDebian() {
   return srcDir;
 }
 
-// Darknet's library objects as upstream's Makefile lists them (OBJ), minus utils.c (compiled via
-// native/compat/utils_tu.c), image_opencv.cpp (OpenCV builds only) and demo.c (webcam demo).
-// The one list both build files use.
-export const DARKNET_OBJECTS = [
-  'gemm', 'cuda', 'deconvolutional_layer', 'convolutional_layer', 'list', 'image', 'activations',
-  'im2col', 'col2im', 'blas', 'crop_layer', 'dropout_layer', 'maxpool_layer', 'softmax_layer',
-  'data', 'matrix', 'network', 'connected_layer', 'cost_layer', 'parser', 'option_list',
-  'detection_layer', 'route_layer', 'upsample_layer', 'box', 'normalization_layer',
-  'avgpool_layer', 'layer', 'local_layer', 'shortcut_layer', 'logistic_layer',
-  'activation_layer', 'rnn_layer', 'gru_layer', 'crnn_layer', 'batchnorm_layer',
-  'region_layer', 'reorg_layer', 'tree', 'lstm_layer', 'l2norm_layer', 'yolo_layer', 'iseg_layer',
-];
+// Darknet's library objects (native/build.json says which and why).
+export const DARKNET_OBJECTS = BUILD.darknet.objects;
 
 export function resolveDarknetSource() {
   if (process.env.DARKNET_SRC) {

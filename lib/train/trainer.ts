@@ -224,7 +224,6 @@ export class Trainer extends EventEmitter {
     const prefix = join(outDir, basename(o.cfg).replace(/\.cfg$/, ''));
     const checkpoints: string[] = [];
     const started = Date.now();
-    let last_: TrainProgress | undefined;
     const job = native().train(
       {
         cfg: resolve(o.cfg), ...(o.initialWeights ? { weights: resolve(o.initialWeights) } : {}),
@@ -233,12 +232,12 @@ export class Trainer extends EventEmitter {
         paths, maxBatches: o.maxBatches, checkpointEvery: every, prefix, clearSeen: o.clearSeen ?? false, seed,
       },
       (p) => {
-        last_ = { ...p, elapsed: Date.now() - started };
+        const progress: TrainProgress = { ...p, elapsed: Date.now() - started };
         if (p.checkpoint) {
           checkpoints.push(p.checkpoint);
           this.emit('checkpoint', p.checkpoint);
         }
-        this.emit('progress', last_);
+        this.emit('progress', progress);
       },
     );
     let aborted = false;
@@ -248,10 +247,8 @@ export class Trainer extends EventEmitter {
     };
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      // settles after its last progress event was delivered (native/bridge/train_worker.cc)
       const r = await job.promise;
-      // Progress events travel through a thread-safe function whose queue may still hold the
-      // last ones when the job settles: let them through so every iteration was reported.
-      for (let i = 0; i < 1000 && (last_?.iteration ?? 0) < r.iterations; i++) await new Promise((ok) => setImmediate(ok));
       return { weights: r.weights, iterations: r.iterations, avgLoss: r.avgLoss, checkpoints, aborted, seed, ...(initial ? { initialLayers: initial.layers } : {}) };
     } finally {
       o.signal?.removeEventListener('abort', onAbort);

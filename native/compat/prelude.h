@@ -1,4 +1,4 @@
-/* Force-included (-include) ahead of every Darknet source file; see native/guard.h for why.
+/* Force-included (-include) ahead of every Darknet source file; see native/guard/guard.h for why.
  * Function-like macros, so taking the address of free/malloc still yields the libc function. */
 #ifndef DN_PRELUDE_H
 #define DN_PRELUDE_H
@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h> /* cuda.c uses fabs/sqrt without including it */
-#include "../guard.h"
+#include "../guard/guard.h"
+#include "../guard/rand.h"
 #ifdef GPU
 #include "cuda_compat.h"
 #endif
@@ -22,7 +23,7 @@
 #define printf(...) dn_printf(__VA_ARGS__)
 #define fprintf(stream, ...) dn_fprintf((stream), __VA_ARGS__)
 #define perror(s) dn_perror(s)
-/* One random stream per thread (native/rand.c): a network built on one thread (make_yolo_layer
+/* One random stream per thread (native/guard/rand.c): a network built on one thread (make_yolo_layer
  * calls srand(0)) must not reset a Trainer's stream on another. */
 #define rand() dn_rand()
 #define srand(seed) dn_srand(seed)

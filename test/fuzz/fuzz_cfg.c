@@ -1,5 +1,5 @@
 /* libFuzzer target: cfg text → Darknet network → one forward pass → boxes after NMS, through the
- * same guard and C operations the addon uses (native/ops.c, lean.c, guard.c), under ASan+UBSan.
+ * same guard and C operations the addon uses (native/ops/, native/guard/), under ASan+UBSan.
  * Inputs the TypeScript validator would refuse are skipped (precheck.h): a finding here is a
  * crash class the validator misses. Build and run: scripts/fuzz.sh. */
 #define _GNU_SOURCE
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char px[48 * 40 * 3];
     for (size_t i = 0; i < sizeof px; i++) px[i] = (unsigned char)(i * 37);
     dn_boxes boxes;
-    dn_image_in im = {px, 48, 40, 3};
+    dn_image_in im = {.pixels = px, .len = sizeof px, .w = 48, .h = 40, .c = 3};
     if (dn_detect(net, &im, 1, 1, 0.01f, 0.5f, 0.45f, &boxes, err, sizeof err) == 0) dn_free(boxes.data);
     dn_free_network(net);
   }

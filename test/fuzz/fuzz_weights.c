@@ -1,5 +1,5 @@
 /* libFuzzer target: arbitrary bytes as the .weights file of a small fixed YOLO network, read by
- * the addon's checked loader (native/weights_io.c) without the TypeScript size check in front,
+ * the addon's checked loader (native/ops/weights_io.c) without the TypeScript size check in front,
  * then a detect (non-finite weights must be refused, not overflow). Under ASan+UBSan. */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char px[40 * 30 * 3];
     memset(px, 77, sizeof px);
     dn_boxes boxes;
-    dn_image_in im = {px, 40, 30, 3};
+    dn_image_in im = {.pixels = px, .len = sizeof px, .w = 40, .h = 30, .c = 3};
     if (dn_detect(net, &im, 1, 1, 0.1f, 0.5f, 0.45f, &boxes, err, sizeof err) == 0) dn_free(boxes.data);
     dn_free_network(net);
   }

@@ -169,7 +169,7 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
   it('file_error() on a missing cfg (exit(0) upstream)', async () => {
     await nativeCode(load(join(BAD, 'missing.cfg'), null), /Couldn't open file: .*missing\.cfg/);
   });
-  it('missing weights (read by the checked loader in native/weights_io.c)', async () => {
+  it('missing weights (read by the checked loader in native/ops/weights_io.c)', async () => {
     await nativeCode(load(tiny.cfg, join(BAD, 'missing.weights')), /missing\.weights: cannot open weights file/);
   });
   it('weights that shrink after the size check: every read is checked', async () => {
@@ -190,6 +190,22 @@ describe("Darknet's own fatal paths are trapped by the native guard (no TypeScri
     await net.load(write('ch4.cfg', '[net]\nwidth=32\nheight=32\nchannels=4\n[convolutional]\nfilters=18\nsize=3\npad=1\n[yolo]\nclasses=1\nmask=0,1,2\nnum=3\n'), null);
     try {
       await nativeCode(net.detect([{ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 }], true, 0.5, 0.5, 0.45), /takes 4 input channels; detection feeds 3/);
+    } finally {
+      net.dispose();
+    }
+  });
+  it('the memory-safety invariants hold past TypeScript, as internal DARKNET errors (native/ops/invariants.c)', async () => {
+    const net = new (native().Network)();
+    await net.load(tiny.cfg, tiny.weights);
+    try {
+      const im = { data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 as const };
+      await nativeCode(net.detect([{ ...im, data: new Uint8Array(10) }], true, 0.5, 0.5, 0.45), /internal: image 0 has 10 bytes/);
+      await nativeCode(net.detect([{ ...im, channels: 2 as never }], true, 0.5, 0.5, 0.45), /internal: image 0 is 8x8x2/);
+      await nativeCode(net.detect([im, im], true, 0.5, 0.5, 0.45), /internal: 2 images for a network of batch 1/);
+      await nativeCode(net.detect([im], true, Number.NaN, 0.5, 0.45), /internal: the detection threshold is not finite/);
+      await nativeCode(net.classify([{ ...im, data: new Uint8Array(10) }], 'crop'), /internal: image 0 has 10 bytes/);
+      expect(() => net.output(999)).toThrow(expect.objectContaining({ code: 'DARKNET', message: expect.stringMatching(/internal: layer index 999/) }));
+      await expect(net.detect([im], true, 0.5, 0.5, 0.45)).resolves.toHaveLength(1); // and the network still works
     } finally {
       net.dispose();
     }

@@ -1,5 +1,5 @@
 /**
- * Clean JPEGs are decoded inside the addon by libjpeg-turbo (native/jpeg.c), everything else by
+ * Clean JPEGs are decoded inside the addon by libjpeg-turbo (native/image/jpeg.c), everything else by
  * sharp — and the pixels are the same either way: the native path only takes files whose result
  * sharp would give byte for byte, and answers "not mine" (null) to anything it is unsure of.
  */

@@ -3,7 +3,9 @@
  * worker_threads, dispose while busy, finalizers, a clean exit with work in flight, and the
  * native layer table agreeing with the TypeScript shape model.
  */
-import { join } from 'node:path';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { GPU_BINARY } from '../../lib/native.js';
 import { CACHE, ensureModel, pngPath, readRaw, ROOT, type ModelFixture } from '../helpers/fixtures.js';
 import { expectShapeModelMatches } from '../helpers/native-model.js';
 import { runOk } from '../helpers/proc.js';
+// @ts-expect-error: a plain .mjs build script, no type declarations
+import { buildDescription, darknetSourceFiles, darknetSourceHash } from '../../scripts/native-build.mjs';
 
 let tiny: ModelFixture;
 beforeAll(async () => {
@@ -102,7 +106,29 @@ describe('native model', () => {
     d.dispose();
     const caps = capabilities();
     expect(caps.cuda).toBe(existsSync(GPU_BINARY)); // a GPU build: darknet_gpu.node beside darknet.node
-    expect(caps.darknetCommit).toBe('f6afaabcdf85f77e7aff2ec55c020c0e297c77f9');
+    expect(caps.darknetCommit).toBe(buildDescription().darknet.commit);
+  });
+
+  it('reports the hash of the Darknet files it compiled, and the hash follows their content', () => {
+    // the tree the build read (scripts/darknet-source.mjs' order, without fetching anything)
+    const dir = [process.env.DARKNET_SRC, join(ROOT, 'darknet'), join(ROOT, '.cache', 'darknet-debian', 'darknet')]
+      .find((d) => d && existsSync(join(d, 'src', 'parser.c')));
+    expect(dir, 'the Darknet source this addon was built from').toBeDefined();
+    const hash = darknetSourceHash(dir!);
+    expect(capabilities().darknetSourceHash).toBe(hash);
+    // a copy hashes the same; one changed byte in one compiled file does not
+    const copy = mkdtempSync(join(tmpdir(), 'dn-src-'));
+    try {
+      for (const f of darknetSourceFiles(dir!)) {
+        mkdirSync(dirname(join(copy, f)), { recursive: true });
+        copyFileSync(join(dir!, f), join(copy, f));
+      }
+      expect(darknetSourceHash(copy)).toBe(hash);
+      appendFileSync(join(copy, 'src', 'gemm.c'), ' ');
+      expect(darknetSourceHash(copy)).not.toBe(hash);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
 

@@ -15,7 +15,7 @@ import { native } from '../../lib/native.js';
 import { CACHE } from '../helpers/fixtures.js';
 import { CFG } from '../helpers/train-cfg.js';
 
-/** glibc's rand() after srand(seed) (the TYPE_3 additive generator native/rand.c reproduces). */
+/** glibc's rand() after srand(seed) (the TYPE_3 additive generator native/guard/rand.c reproduces). */
 function glibcRand(seed: number): () => number {
   const r: number[] = [seed | 0 || 1];
   for (let i = 1; i < 31; i++) {

@@ -1,4 +1,4 @@
-/* Oracle for native/nms.c: runs libdarknet.so's do_nms_sort and our dn_nms_sort on copies of the
+/* Oracle for native/ops/nms.c: runs libdarknet.so's do_nms_sort and our dn_nms_sort on copies of the
  * same random detection sets and compares the arrays they leave, entry by entry and byte for byte
  * (which entry sits where, boxes, objectness, sort_class, every probability).
  *

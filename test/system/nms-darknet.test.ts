@@ -1,5 +1,5 @@
 /**
- * native/nms.c's dn_nms_sort leaves the detection array exactly as Darknet's do_nms_sort does —
+ * native/ops/nms.c's dn_nms_sort leaves the detection array exactly as Darknet's do_nms_sort does —
  * which entry sits where, every zeroed probability, sort_class — checked against libdarknet.so's
  * own function on random box sets (test/reference/nms-harness.c): ties in probabilities,
  * duplicate boxes, entries with objectness 0, zero-area and infinite boxes, boxes outside the
@@ -16,8 +16,8 @@ import { runOk } from '../helpers/proc.js';
 function build(name: string, defines: string[]): string {
   mkdirSync(CACHE, { recursive: true });
   const out = join(CACHE, name);
-  execFileSync('cc', ['-O3', ...defines, '-o', out, join(ROOT, 'test', 'reference', 'nms-harness.c'), join(ROOT, 'native', 'nms.c'),
-    `-I${join(ROOT, 'native')}`, '-I/usr/lib/darknet/include', '-L/usr/lib/darknet', '-ldarknet', '-Wl,-rpath,/usr/lib/darknet', '-lm'], { stdio: 'inherit' });
+  execFileSync('cc', ['-O3', ...defines, '-o', out, join(ROOT, 'test', 'reference', 'nms-harness.c'), join(ROOT, 'native', 'ops', 'nms.c'),
+    `-I${join(ROOT, 'native', 'ops')}`, '-I/usr/lib/darknet/include', '-L/usr/lib/darknet', '-ldarknet', '-Wl,-rpath,/usr/lib/darknet', '-lm'], { stdio: 'inherit' });
   return out;
 }
 

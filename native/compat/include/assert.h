@@ -2,7 +2,7 @@
  * Darknet asserts on malformed cfg files (filter-count mismatch, shortcut dims, yolo outputs),
  * and a failed assert must become a JS error, not abort the Node process. Like the system header
  * it may be included many times and honours NDEBUG. */
-#include "../../guard.h"
+#include "../../guard/guard.h"
 #undef assert
 #ifdef NDEBUG
 #define assert(e) ((void)0)

@@ -1,0 +1,85 @@
+// AsyncWorkers for Network: each holds a Deferred and a reference on its network for its whole life,
+// runs Darknet on the libuv pool, and turns every C++ exception into a rejected promise.
+#pragma once
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "promise_worker.h"
+#include "work_target.h"
+
+namespace dnn {
+
+class NetworkWorker : public PromiseWorker {
+ public:
+  NetworkWorker(Napi::Env env, WorkTarget *self);
+
+ protected:
+  WorkTarget *self_;
+
+ private:
+  void Release(Napi::Env env) final;  // ends the network's busy state, drops the reference
+};
+
+struct LoadParams {
+  std::string cfg, weights;
+  std::string cfgText;  // when set, Darknet parses this text and `cfg` only names it
+  bool hasCfgText = false;
+  bool hasWeights = false;
+  bool lean = true;
+  int device = -1;  // CUDA device, -1 = CPU
+  bool fast = true;  // fast numerics (native/fast/); false = Darknet's own kernels
+  int threads = 0;   // compute threads, 0 = all cores
+};
+
+class LoadWorker : public NetworkWorker {
+ public:
+  // progress: optional JS function (bytesRead, totalBytes), called through a thread-safe function.
+  LoadWorker(Napi::Env env, WorkTarget *self, LoadParams p, Napi::Function progress);
+  ~LoadWorker() override;
+
+ private:
+  void Run() override;
+  Napi::Value Result(Napi::Env env) override;
+  static void Progress(void *ctx, size_t done, size_t total);
+  LoadParams p_;
+  Napi::ThreadSafeFunction progress_;
+  bool hasProgress_ = false;
+  dn_network *loaded_ = nullptr;
+};
+
+class ForwardWorker : public NetworkWorker {
+ public:
+  ForwardWorker(Napi::Env env, WorkTarget *self, std::vector<float> input);
+
+ private:
+  void Run() override;
+  std::vector<float> input_;
+};
+
+struct DetectImage {
+  std::vector<unsigned char> pixels;  // a copy: JS may reuse its buffer while Darknet runs
+  int width, height, channels;
+};
+
+struct DetectParams {
+  bool letterbox;
+  float thresh, hier, nms;
+};
+
+// One forward pass over 1..batch images; resolves to one { data, count, classes } per image.
+class DetectWorker : public NetworkWorker {
+ public:
+  DetectWorker(Napi::Env env, WorkTarget *self, std::vector<DetectImage> images, DetectParams p);
+  ~DetectWorker() override;
+
+ private:
+  void Run() override;
+  Napi::Value Result(Napi::Env env) override;
+  std::vector<DetectImage> images_;
+  DetectParams p_;
+  std::vector<dn_boxes> boxes_;
+};
+
+}  // namespace dnn

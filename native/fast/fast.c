@@ -1,0 +1,136 @@
+/* Fast numerics for inference networks on the CPU (the default; `numerics: 'reference'` skips
+ * all of this). Darknet's parser, network wiring, box decoding and NMS are untouched; the forward
+ * functions of the layers that dominate a YOLO pass are replaced by these:
+ *
+ *   [convolutional]  batch-norm folded into the weights and biases once at load time, then one of
+ *                    - Winograd F(2×2,3×3) (winograd.c) for 3×3 stride-1 layers with ≥ 64 input
+ *                      channels: 16 instead of 36 products per 2×2 outputs, 16 BLAS products;
+ *                    - a direct kernel by output rows (direct.c) for shallow kernels (c·size² ≤
+ *                      576: the first layers), where im2col + sgemm is memory-bound;
+ *                    - im2col by rows (memcpy for stride 1, in cache-sized bands) + OpenBLAS's
+ *                      sgemm (Darknet's gemm without OpenBLAS) for the rest (1×1 layers: no im2col);
+ *                    bias + activation split over filters.
+ *   [shortcut]       same-shaped residual sums in one parallel pass instead of three serial ones.
+ *   [maxpool]        Darknet's loop split over channels (2×2/2 windows without bounds tests).
+ *   [yolo]           the logistic planes split over threads (Darknet's activate_array on each).
+ *
+ * What moves numbers: folding, Winograd's transforms and the blocked products reassociate sums;
+ * raw outputs move by ~3e-5 and detections match reference numerics (test/native/fast.test.ts). The
+ * maxpool, shortcut, activations and every parallel split are bit-identical to Darknet's loops.
+ * This file is the policy (which layer gets which kernel, what memory that may cost); the
+ * kernels are layers.c, direct.c, winograd.c, im2col.c and matmul.c, and the transformed weights
+ * live in the network's side table (weights.h). */
+#include "fast.h"
+
+#include <math.h>
+
+#include "guard/guard.h"
+#include "layers.h"
+#include "direct.h"
+#include "winograd.h"
+
+/* Darknet's, declared only in its src/ headers. */
+void forward_convolutional_layer(layer l, network net);
+void forward_shortcut_layer(const layer l, network net);
+void forward_maxpool_layer(const layer l, network net);
+
+static int direct_fits(const layer *l) {
+  return l->groups == 1 && l->size > 1 && l->c * l->size * l->size <= DN_DIRECT_MAX_K;
+}
+
+/* The transformed weights are 16/9 the size of the weights they replace, and the deep, small
+ * maps at the end of a backbone (yolov3's 13×13 stage) hold most of a network's weights while
+ * gaining least (a 7×7 tile grid pads 13 to 14 and makes thin products). Layers are converted
+ * largest map first while the extra memory stays within this share of the network's weights:
+ * all of yolov3-tiny's, yolov3's down to part of its 13×13 stage (+~120 MB). */
+#define WINOGRAD_EXTRA_SHARE 0.55
+
+static int winograd_fits(const layer *l, size_t workspace) {
+  return l->size == 3 && l->stride == 1 && l->pad == 1 && l->groups == 1 && l->c >= DN_WINOGRAD_MIN_C &&
+         l->out_w == l->w && l->out_h == l->h &&
+         dn_winograd_workspace(l->c, l->n, l->h, l->w) <= workspace;
+}
+
+/* Darknet's forward_batchnorm_layer at inference: y = (x − mean)/(√var + .000001)·scale + bias. */
+static void fold_batchnorm(layer *l) {
+  int per_filter = l->nweights / l->n;
+  for (int f = 0; f < l->n; f++) {
+    float s = l->scales[f] / (sqrtf(l->rolling_variance[f]) + .000001f);
+    float *w = l->weights + (size_t)f * per_filter;
+    for (int i = 0; i < per_filter; i++) w[i] *= s;
+    l->biases[f] -= l->rolling_mean[f] * s;
+  }
+  l->batch_normalize = 0;
+}
+
+static int plain_conv(const layer *l) {
+  return l->type == CONVOLUTIONAL && !l->xnor && !l->binary && l->forward == forward_convolutional_layer &&
+         l->n % l->groups == 0 && l->c % l->groups == 0;
+}
+
+static void make_winograd(dn_fast_table *t, int i, layer *l) {
+  size_t floats = (size_t)16 * l->n * l->c;
+  float *u = dn_malloc(floats * sizeof(float));
+  dn_winograd_weights(l->weights, l->n, l->c, u);
+  dn_fast_table_set(t, i, u, floats);
+  l->forward = dn_fast_conv_winograd;
+  /* only the transformed weights are read from now on */
+  dn_free(l->weights);
+  l->weights = NULL;
+}
+
+static void make_direct(dn_fast_table *t, int i, layer *l) {
+  int k = l->c * l->size * l->size;
+  size_t floats = dn_direct_packed_floats(l->n, k);
+  float *packed = dn_malloc(floats * sizeof(float));
+  dn_direct_pack(l->weights, l->n, k, packed);
+  dn_fast_table_set(t, i, packed, floats);
+  l->forward = dn_fast_conv_direct;
+}
+
+dn_fast_table *dn_make_fast(network *net) {
+  dn_fast_table *t = dn_fast_table_new(net->n);
+  size_t workspace = 0; /* what parse_network_cfg allocated: the largest layer's need */
+  double weights = 0;
+  for (int i = 0; i < net->n; i++) {
+    if (net->layers[i].workspace_size > workspace) workspace = net->layers[i].workspace_size;
+    weights += net->layers[i].nweights;
+  }
+  /* Winograd candidates, largest map first (stable), within the memory share */
+  int *cand = dn_malloc((size_t)net->n * sizeof(int));
+  int ncand = 0;
+  for (int i = 0; i < net->n; i++) {
+    layer *l = &net->layers[i];
+    if (!plain_conv(l) || !winograd_fits(l, workspace)) continue;
+    int j = ncand++;
+    while (j > 0 && net->layers[cand[j - 1]].w * net->layers[cand[j - 1]].h < l->w * l->h) { cand[j] = cand[j - 1]; j--; }
+    cand[j] = i;
+  }
+  double extra = 0;
+  for (int j = 0; j < ncand; j++) {
+    layer *l = &net->layers[cand[j]];
+    double more = 7.0 * l->n * l->c; /* 16 − 9 floats per filter and channel */
+    if (extra + more > WINOGRAD_EXTRA_SHARE * weights) continue;
+    extra += more;
+    if (l->batch_normalize) fold_batchnorm(l);
+    make_winograd(t, cand[j], l);
+  }
+  dn_free(cand);
+  for (int i = 0; i < net->n; i++) {
+    layer *l = &net->layers[i];
+    if (dn_fast_table_has(t, i)) continue; /* Winograd */
+    if (plain_conv(l)) {
+      if (l->batch_normalize) fold_batchnorm(l);
+      l->forward = dn_fast_conv_gemm;
+      if (direct_fits(l)) make_direct(t, i, l);
+    } else if (l->type == SHORTCUT && l->forward == forward_shortcut_layer && l->w == l->out_w && l->h == l->out_h &&
+               l->c == l->out_c) {
+      l->forward = dn_fast_shortcut;
+    } else if (l->type == YOLO && net->gpu_index < 0) {
+      l->forward = dn_fast_yolo;
+    } else if (l->type == MAXPOOL && l->forward == forward_maxpool_layer) {
+      l->forward = dn_fast_maxpool;
+    }
+  }
+  return t;
+}

@@ -1,0 +1,65 @@
+/* DARKNET_NODE_PROFILE=1: per-layer times of every forward pass, printed to stderr. */
+#include "profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "ops/layer_names.h"
+
+/* DARKNET_NODE_PROFILE=1: Darknet's forward_network, timed layer by layer, the table printed
+ * to stderr after each pass (used to find where a forward pass spends its time). */
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+int dn_profile_enabled(void) {
+  static int enabled = -1;
+  if (enabled < 0) {
+    const char *v = getenv("DARKNET_NODE_PROFILE");
+    enabled = v && *v && strcmp(v, "0") != 0;
+  }
+  return enabled;
+}
+
+void dn_predict_profiled(network *netp, float *input) {
+  network orig = *netp;
+  netp->input = input;
+  netp->truth = 0;
+  netp->train = 0;
+  netp->delta = 0;
+  network net = *netp;
+  double total = 0, gflop = 0;
+  fprintf(stderr, "darknet-node profile (%d threads)\n",
+#ifdef _OPENMP
+          omp_get_max_threads()
+#else
+          1
+#endif
+  );
+  for (int i = 0; i < net.n; i++) {
+    net.index = i;
+    layer l = net.layers[i];
+    if (l.delta) fill_cpu(l.outputs * l.batch, 0, l.delta, 1);
+    double t0 = now_ms();
+    l.forward(l, net);
+    double dt = now_ms() - t0;
+    total += dt;
+    double gf = l.type == CONVOLUTIONAL ? 2.0 * l.n * l.size * l.size * l.c / l.groups * l.out_h * l.out_w * l.batch / 1e9 : 0;
+    gflop += gf;
+    fprintf(stderr, "%4d %-14s %4dx%4dx%4d -> %4dx%4dx%4d %8.2f ms", i, dn_layer_type_name(l.type), l.w, l.h, l.c, l.out_w,
+            l.out_h, l.out_c, dt);
+    if (gf > 0) fprintf(stderr, "  %6.1f GFLOP/s", gf / dt * 1e3);
+    fprintf(stderr, "\n");
+    net.input = l.output;
+  }
+  fprintf(stderr, "total %.2f ms, %.2f GFLOP, %.1f GFLOP/s\n", total, gflop, gflop / total * 1e3);
+  *netp = orig;
+}
