@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The Linux prebuilds, reproducibly: compiled inside a Debian 11 (bullseye, glibc 2.31) root made
+# with debootstrap, so that they load on every glibc from 2.31 on (Debian 11, Ubuntu 20.04 and
+# later) and not only on the build machine's; linux-arm64 is cross-compiled there with Debian's
+# aarch64-linux-gnu toolchain and its arm64 OpenBLAS, and smoke-tested under qemu-user with
+# Debian's arm64 Node.
+#   scripts/prebuild-linux.sh [x64|arm64|all] [--out DIR]    (default: all, DIR: the package root)
+# Needs root (debootstrap, chroot, bind mounts) and a Debian/Ubuntu host (apt-get); installs
+# debootstrap and qemu-user-static on the host when missing.
+#   DARKNET_PREBUILD_ROOT  the root's folder (default: .cache/roots/bullseye; made once, reused)
+#   DEBIAN_MIRROR          default: the first Debian URI in /etc/apt, else deb.debian.org
+# After building, each binary is checked: GLIBC symbol versions ≤ 2.31 (objdump -T), then loaded
+# inside the root by its own architecture's Node and run on the bundled shapes model
+# (scripts/prebuild-check.mjs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PKG=$PWD
+TARGETS=all OUT=$PKG
+while [ $# -gt 0 ]; do
+  case "$1" in
+    x64|arm64|all) TARGETS=$1 ;;
+    --out) OUT=$(realpath -m "$2"); shift ;;
+    *) echo "usage: $0 [x64|arm64|all] [--out DIR]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "$TARGETS" = all ] && TARGETS="x64 arm64"
+[ "$(id -u)" = 0 ] || { echo "prebuild-linux: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
+[ "$(uname -m)" = x86_64 ] || { echo "prebuild-linux: builds from an x86-64 host" >&2; exit 1; }
+
+ROOTFS=$(realpath -m "${DARKNET_PREBUILD_ROOT:-$PKG/.cache/roots/bullseye}")
+SUITE=bullseye
+mirror() {
+  [ -n "${DEBIAN_MIRROR:-}" ] && { echo "$DEBIAN_MIRROR"; return; }
+  local m
+  m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '/^deb .*debian/ && !/security/ {print $2; exit}')
+  [ -z "$m" ] && m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:.*debian/ && !/security/ {print $2; exit}')
+  echo "${m:-http://deb.debian.org/debian}"
+}
+MIRROR=$(mirror)
+
+MOUNTED=()
+cleanup() { for ((i=${#MOUNTED[@]}-1; i>=0; i--)); do umount "${MOUNTED[$i]}" 2>/dev/null || true; done; }
+trap cleanup EXIT
+in_root() {   # run a command in the root with /proc and /dev, for apt and dpkg
+  if ! mountpoint -q "$ROOTFS/proc"; then mount -t proc proc "$ROOTFS/proc"; MOUNTED+=("$ROOTFS/proc"); fi
+  if ! mountpoint -q "$ROOTFS/dev"; then mount --bind /dev "$ROOTFS/dev"; MOUNTED+=("$ROOTFS/dev"); fi
+  chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
+}
+
+host_tools() {
+  local need=()
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
+  command -v objdump >/dev/null || need+=(binutils)
+  if [ ${#need[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
+  fi
+}
+
+provision() {
+  if [ ! -f "$ROOTFS/.darknet-base" ]; then
+    echo "prebuild-linux: debootstrap $SUITE into $ROOTFS from $MIRROR"
+    debootstrap --variant=minbase \
+      --include=build-essential,cmake,python3,libopenblas-openmp-dev,binutils,ca-certificates,git,xz-utils \
+      "$SUITE" "$ROOTFS" "$MIRROR"
+    touch "$ROOTFS/.darknet-base"
+  fi
+  # this machine's Node (its ELF needs glibc 2.28) runs node-gyp in the root; its headers compile the addon
+  local prefix
+  prefix=$(node -p 'process.config.variables.node_prefix')
+  install -D -m 0755 "$(command -v node)" "$ROOTFS/usr/local/bin/node"
+  rm -rf "$ROOTFS/usr/local/include/node" && mkdir -p "$ROOTFS/usr/local/include"
+  cp -a "$prefix/include/node" "$ROOTFS/usr/local/include/node"
+  if [[ " $TARGETS " == *" arm64 "* ]] && [ ! -f "$ROOTFS/.darknet-arm64" ]; then
+    echo "prebuild-linux: adding arm64 (cross toolchain, OpenBLAS, Node for the smoke test) to the root"
+    in_root dpkg --add-architecture arm64
+    in_root apt-get update -qq
+    in_root apt-get install -y -qq --no-install-recommends crossbuild-essential-arm64 \
+      libopenblas-openmp-dev:arm64 libgomp1:arm64 nodejs:arm64
+    touch "$ROOTFS/.darknet-arm64"
+  fi
+  if [[ " $TARGETS " == *" arm64 "* ]]; then
+    # qemu-user runs the arm64 Node explicitly (no binfmt_misc needed)
+    install -D -m 0755 "$(command -v qemu-aarch64-static)" "$ROOTFS/usr/local/bin/qemu-aarch64-static"
+  fi
+}
+
+host_tools
+provision
+cleanup; MOUNTED=()
+for arch in $TARGETS; do
+  echo "prebuild-linux: building linux-$arch in $ROOTFS"
+  node scripts/prebuild.mjs --root "$ROOTFS" --arch "$arch" --out "$OUT"
+  node scripts/prebuild-check.mjs --root "$ROOTFS" --arch "$arch" --glibc 2.31 "$OUT/prebuilds/linux-$arch"
+done
