@@ -4,7 +4,8 @@
 // OpenBLAS picks its kernels for the CPU at run time), else a shared libopenblas, else none
 // (Darknet's own gemm). DARKNET_BLAS=OFF disables it; DARKNET_BLAS=ON fails when none is found.
 // Cross builds (scripts/prebuild.mjs --arch) look in the target's multiarch folders: prebuildify
-// passes the target as PREBUILD_ARCH.
+// passes the target as PREBUILD_ARCH. DARKNET_OPENBLAS_PREFIX: only the static OpenBLAS unpacked
+// under that prefix (scripts/prebuild-linux.sh: a newer Debian's, for the prebuilds).
 //   --define   prints 1 or 0 (DN_BLAS)
 //   --include  prints the cblas.h directory (or nothing)
 //   --lib      prints the library to link (or nothing)
@@ -17,7 +18,10 @@ const off = /^(off|0|false|no)$/i.test(process.env.DARKNET_BLAS ?? '');
 
 function find() {
   if (off || process.platform !== 'linux') return null;
-  const candidates = target !== arch() ? [
+  const prefix = process.env.DARKNET_OPENBLAS_PREFIX;
+  const candidates = prefix ? [
+    { lib: `${prefix}/usr/lib/${triplet}/openblas-openmp/libopenblas.a`, include: `${prefix}/usr/include/${triplet}/openblas-openmp` },
+  ] : target !== arch() ? [
     { lib: `/usr/lib/${triplet}/openblas-openmp/libopenblas.a`, include: `/usr/include/${triplet}/openblas-openmp` },
   ] : [
     { lib: `/usr/lib/${triplet}/openblas-openmp/libopenblas.a`, include: `/usr/include/${triplet}/openblas-openmp` },

@@ -80,6 +80,19 @@ provision() {
       libopenblas-openmp-dev:arm64 libgomp1:arm64 nodejs:arm64
     touch "$ROOTFS/.darknet-arm64"
   fi
+  # OpenBLAS from Debian 12 (0.3.21), linked statically: Debian 11's 0.3.13 does not know recent
+  # CPUs and falls back to slow generic kernels on them (AMD Zen 5: "Barcelona"); the static
+  # objects need only GLIBC_2.14 and GOMP_4.0, which Debian 11 has (prebuild-check.mjs verifies).
+  for arch in $TARGETS; do
+    local deb=${arch/x64/amd64}
+    if [ ! -f "$ROOTFS/opt/openblas-bookworm/$arch/.done" ]; then
+      in_root sh -ec "A=/opt/openblas-bookworm/apt; mkdir -p \$A/lists/partial \$A/cache/archives/partial \$A/dl
+        echo 'deb $MIRROR bookworm main' > \$A/sources.list
+        O='-o Dir::Etc::SourceList='\$A'/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists='\$A'/lists -o Dir::Cache='\$A'/cache -qq'
+        apt-get \$O update && cd \$A/dl && apt-get \$O download libopenblas-openmp-dev:$deb
+        dpkg-deb -x libopenblas-openmp-dev_*_$deb.deb /opt/openblas-bookworm/$arch && touch /opt/openblas-bookworm/$arch/.done"
+    fi
+  done
   if [[ " $TARGETS " == *" arm64 "* ]]; then
     # qemu-user runs the arm64 Node explicitly (no binfmt_misc needed)
     install -D -m 0755 "$(command -v qemu-aarch64-static)" "$ROOTFS/usr/local/bin/qemu-aarch64-static"
@@ -91,6 +104,6 @@ provision
 cleanup; MOUNTED=()
 for arch in $TARGETS; do
   echo "prebuild-linux: building linux-$arch in $ROOTFS"
-  node scripts/prebuild.mjs --root "$ROOTFS" --arch "$arch" --out "$OUT"
+  DARKNET_OPENBLAS_PREFIX=/opt/openblas-bookworm/$arch node scripts/prebuild.mjs --root "$ROOTFS" --arch "$arch" --out "$OUT"
   node scripts/prebuild-check.mjs --root "$ROOTFS" --arch "$arch" --glibc 2.31 "$OUT/prebuilds/linux-$arch"
 done

@@ -65,6 +65,7 @@ try {
       ...Object.fromEntries(['JOBS', 'CC', 'CXX', 'LINK', 'AR', 'PREBUILD_STRIP_BIN'].filter((k) => env[k]).map((k) => [k, env[k]])),
       PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/root', DARKNET_SRC: inRoot(join(work, 'darknet')),
       npm_config_nodedir: '/usr/local', DARKNET_BLAS: process.env.DARKNET_BLAS ?? 'ON',
+      ...(process.env.DARKNET_OPENBLAS_PREFIX ? { DARKNET_OPENBLAS_PREFIX: process.env.DARKNET_OPENBLAS_PREFIX } : {}),
     }).map(([k, v]) => `${k}=${v}`);
     execFileSync('chroot', [chrootDir, '/usr/bin/env', '-i', ...vars, 'sh', '-c',
       `cd '${inRoot(pkg)}' && exec node node_modules/prebuildify/bin.js ${prebuildifyArgs.join(' ')}`], { stdio: 'inherit' });
