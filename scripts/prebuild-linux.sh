@@ -68,7 +68,9 @@ provision() {
   fi
   # this machine's Node (its ELF needs glibc 2.28) runs node-gyp in the root; its headers compile the addon
   local prefix
-  prefix=$(node -p 'process.config.variables.node_prefix')
+  prefix=$(dirname "$(dirname "$(realpath "$(command -v node)")")")
+  [ -f "$prefix/include/node/node_api.h" ] || prefix=$(node -p 'process.config.variables.node_prefix')
+  [ -f "$prefix/include/node/node_api.h" ] || { echo "prebuild-linux: no Node headers beside $(command -v node)" >&2; exit 1; }
   install -D -m 0755 "$(command -v node)" "$ROOTFS/usr/local/bin/node"
   rm -rf "$ROOTFS/usr/local/include/node" && mkdir -p "$ROOTFS/usr/local/include"
   cp -a "$prefix/include/node" "$ROOTFS/usr/local/include/node"

@@ -9,23 +9,11 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, sym
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { darknetMirror } from '../helpers/darknet-mirror.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { run } from '../helpers/proc.js';
 
 const work = mkdtempSync(join(tmpdir(), 'darknet-node-gitsrc-'));
-const git = (args: string[], cwd: string) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', ...args], { cwd, stdio: 'pipe' });
-
-/** A bare repository at work/<name>.git whose main branch holds `tree` as one commit. */
-function bareRepo(name: string, tree: string): string {
-  const bare = join(work, `${name}.git`);
-  git(['init', '-q', '--bare', bare], work);
-  git(['init', '-q'], tree);
-  git(['add', '-A'], tree);
-  git(['commit', '-qm', 'darknet'], tree);
-  git(['push', '-q', bare, 'HEAD:refs/heads/main'], tree);
-  return `file://${bare}`;
-}
-
 /** A package folder as npm installs it: scripts/ only, no .git, no darknet/ checkout. */
 function pkg(name: string): string {
   const dir = join(work, name);
@@ -45,13 +33,8 @@ let good: string;
 let tampered: string;
 
 beforeAll(() => {
-  // the pinned source this checkout builds from (submodule, DARKNET_SRC or the verified Debian copy)
-  const src = execFileSync(process.execPath, [join(ROOT, 'scripts', 'darknet-source.mjs')], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const copy = (name: string) => { const d = join(work, name); cpSync(src, d, { recursive: true }); rmSync(join(d, '.git'), { recursive: true, force: true }); return d; };
-  good = bareRepo('mirror', copy('tree-good'));
-  const bad = copy('tree-bad');
-  appendFileSync(join(bad, 'src', 'parser.c'), '\n/* not the pinned source */\n');
-  tampered = bareRepo('tampered', bad);
+  good = darknetMirror(work, 'mirror');
+  tampered = darknetMirror(work, 'tampered', (tree) => appendFileSync(join(tree, 'src', 'parser.c'), '\n/* not the pinned source */\n'));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
