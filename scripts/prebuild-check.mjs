@@ -20,18 +20,22 @@ const cmpVersion = (a, b) => {
   return 0;
 };
 
-/** The GLIBC symbol versions a binary needs (objdump -T; readelf's version section where this
- * machine's objdump cannot read another architecture's ELF), newest last. */
-export function glibcVersions(file) {
+/** The symbol versions of `family` (GLIBC, GLIBCXX, GOMP…) a binary needs (objdump -T; readelf's
+ * version section where this machine's objdump cannot read another architecture's ELF), newest last. */
+export function symbolVersions(file, family = 'GLIBC') {
   let text;
   try {
     text = execFileSync('objdump', ['-T', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   } catch {
     text = execFileSync('readelf', ['-V', '-W', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
   }
-  const versions = new Set([...text.matchAll(/GLIBC_(\d+(?:\.\d+)+)/g)].map((m) => m[1]));
+  const versions = new Set([...text.matchAll(new RegExp(`\\b${family}_(\\d+(?:\\.\\d+)+)`, 'g'))].map((m) => m[1]));
   return [...versions].sort(cmpVersion);
 }
+export const glibcVersions = (file) => symbolVersions(file, 'GLIBC');
+/** Debian 11's and Ubuntu 20.04's libstdc++ (GCC 10) */
+export const GLIBCXX_CEILING = '3.4.28';
+export { cmpVersion };
 
 /** The shared libraries a binary names (readelf -d NEEDED). */
 export function neededLibraries(file) {
@@ -95,8 +99,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const newest = versions.at(-1) ?? 'none';
     const arch = values.arch ?? elfArch(file);
     const okGlibc = newest === 'none' || cmpVersion(newest, values.glibc) <= 0;
-    console.log(`${file}: ${arch}, newest GLIBC_${newest} (ceiling ${values.glibc}: ${okGlibc ? 'ok' : 'TOO NEW'}), needs ${neededLibraries(file).join(' ')}`);
-    if (!okGlibc) failed = true;
+    const cxx = symbolVersions(file, 'GLIBCXX').at(-1) ?? 'none';
+    const okCxx = cxx === 'none' || cmpVersion(cxx, GLIBCXX_CEILING) <= 0;
+    const gomp = symbolVersions(file, 'GOMP').at(-1) ?? 'none';
+    console.log(`${file}: ${arch}, newest GLIBC_${newest} (ceiling ${values.glibc}: ${okGlibc ? 'ok' : 'TOO NEW'}), ` +
+      `GLIBCXX_${cxx} (ceiling ${GLIBCXX_CEILING}: ${okCxx ? 'ok' : 'TOO NEW'}), GOMP_${gomp}; needs ${neededLibraries(file).join(' ')}`);
+    if (!okGlibc || !okCxx) failed = true;
     if (!values.root && arch !== process.arch) { console.log('  (another architecture: load it with --root)'); continue; }
     const r = await smoke(file, { root: values.root && resolve(values.root), arch });
     console.log(`  loaded and ran: ${r.result ? JSON.stringify({ ...r.result, found: undefined }) : '(no result)'}`);

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/fixtures.js';
 // @ts-expect-error: a plain .mjs script without declarations
-import { elfArch, glibcVersions, neededLibraries, smoke } from '../../scripts/prebuild-check.mjs';
+import { cmpVersion, elfArch, GLIBCXX_CEILING, glibcVersions, neededLibraries, smoke, symbolVersions } from '../../scripts/prebuild-check.mjs';
 
-const GLIBC_CEILING = [2, 31];
+const GLIBC_CEILING = '2.31';
 const SYSTEM_LIBS = /^(libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libgomp\.so\.1|libpthread\.so\.0|libdl\.so\.2|ld-linux-(x86-64|aarch64)\.so\.[12])$/;
 
 const dir = join(ROOT, 'prebuilds');
@@ -23,11 +23,12 @@ const binaries = existsSync(dir)
 const root = process.env.DARKNET_PREBUILD_ROOT;
 
 describe.skipIf(binaries.length === 0)('prebuilt binaries in prebuilds/', () => {
-  it.each(binaries)('$platform: GLIBC ≤ 2.31, only system libraries, the folder\'s architecture', ({ platform, file }) => {
+  it.each(binaries)('$platform: GLIBC ≤ 2.31 and GLIBCXX ≤ 3.4.28 (Debian 11, Ubuntu 20.04), only system libraries, the folder\'s architecture', ({ platform, file }) => {
     const versions: string[] = glibcVersions(file);
     expect(versions.length).toBeGreaterThan(0);
-    const newest = versions.at(-1)!.split('.').map(Number);
-    expect(newest[0]! < GLIBC_CEILING[0]! || (newest[0] === GLIBC_CEILING[0] && newest[1]! <= GLIBC_CEILING[1]!), `needs GLIBC_${versions.at(-1)}`).toBe(true);
+    expect(cmpVersion(versions.at(-1), GLIBC_CEILING), `needs GLIBC_${versions.at(-1)}`).toBeLessThanOrEqual(0);
+    const cxx: string[] = symbolVersions(file, 'GLIBCXX');
+    if (cxx.length) expect(cmpVersion(cxx.at(-1), GLIBCXX_CEILING), `needs GLIBCXX_${cxx.at(-1)}`).toBeLessThanOrEqual(0);
     const needed: string[] = neededLibraries(file);
     expect(needed.filter((l) => !SYSTEM_LIBS.test(l))).toEqual([]);
     expect(elfArch(file)).toBe(platform.slice('linux-'.length));
