@@ -12,6 +12,8 @@
 # After building, each binary is checked: GLIBC symbol versions ≤ 2.31 (objdump -T), then loaded
 # inside the root by its own architecture's Node and run on the bundled shapes model
 # (scripts/prebuild-check.mjs).
+# The build bind-mounts /dev, /proc, node_modules and the Darknet source into the root and unmounts
+# them when done; after a run killed with SIGKILL, check `mount | grep <root>` before deleting it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKG=$PWD
