@@ -35,7 +35,7 @@ const bind = (from, to, ...opts) => {
 };
 const inRoot = (p) => (chrootDir ? '/' + relative(chrootDir, p) : p);
 try {
-  // The sources npm would publish (dist/ is built by `prepare`).
+  // The sources npm would publish (dist/ is built by `prepack`).
   const packed = execFileSync(npm, ['pack', '--pack-destination', work, '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const tgz = join(work, JSON.parse(packed)[0].filename);
   execFileSync('tar', ['xzf', tgz, '-C', work]);
