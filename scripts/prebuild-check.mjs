@@ -56,6 +56,12 @@ async function samplePixels() {
   return { data, width: info.width, height: info.height };
 }
 
+function runInRoot(root, arch, args) {
+  // the root's Node: this machine's x64 Node copied in (/usr/local/bin), or Debian's arm64 Node under qemu-user
+  const node = arch === 'arm64' ? ['/usr/local/bin/qemu-aarch64-static', '/usr/bin/node'] : ['/usr/local/bin/node'];
+  return spawnSync('chroot', [root, '/usr/bin/env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', ...node, ...args], { encoding: 'utf8', timeout: 600_000 });
+}
+
 /**
  * Runs prebuild-smoke.cjs on `file`: here with this Node, or in `root` (chroot) with the root's
  * Node for `arch`. Returns the parsed JSON line and the exit status.
@@ -74,9 +80,14 @@ export async function smoke(file, { root, arch } = {}) {
     let r;
     if (!root) r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 300_000 });
     else {
-      // the root's Node: this machine's x64 Node copied in (/usr/local/bin), or Debian's arm64 Node under qemu-user
-      const node = arch === 'arm64' ? ['/usr/local/bin/qemu-aarch64-static', '/usr/bin/node'] : ['/usr/local/bin/node'];
-      r = spawnSync('chroot', [root, '/usr/bin/env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', ...node, ...args], { encoding: 'utf8', timeout: 600_000 });
+      // a real system has /proc (the addon reads a cfg given as text through /proc/self/fd)
+      const proc = join(root, 'proc');
+      const mounted = spawnSync('mountpoint', ['-q', proc]).status !== 0 && spawnSync('mount', ['-t', 'proc', 'proc', proc]).status === 0;
+      try {
+        r = runInRoot(root, arch, args);
+      } finally {
+        if (mounted) execFileSync('umount', [proc]);
+      }
     }
     let result = null;
     try { result = JSON.parse(r.stdout.trim().split('\n').pop()); } catch { /* reported below */ }
