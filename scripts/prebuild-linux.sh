@@ -11,7 +11,9 @@
 #   DEBIAN_MIRROR          default: the first Debian URI in /etc/apt, else deb.debian.org
 # After building, each binary is checked: GLIBC symbol versions ≤ 2.31 (objdump -T), then loaded
 # inside the root by its own architecture's Node and run on the bundled shapes model
-# (scripts/prebuild-check.mjs).
+# (scripts/prebuild-check.mjs). Last, as a user on Debian 11 would: the package packed with the new
+# prebuilds, installed by npm (this machine's, and its cache) into a fresh project in the root, and
+# the bundled model run through the package's API (x64, whose Node 20 the root has).
 # The build bind-mounts /dev, /proc, node_modules and the Darknet source into the root and unmounts
 # them when done; after a run killed with SIGKILL, check `mount | grep <root>` before deleting it.
 set -euo pipefail
@@ -103,6 +105,39 @@ provision() {
   fi
 }
 
+consumer_check() {
+  local W="$ROOTFS/tmp/darknet-node-consumer" npmdir cache
+  rm -rf "$W" && mkdir -p "$W/proj" "$W/pkg" "$W/cache"
+  npm pack --pack-destination "$W/pkg" >/dev/null
+  tar xzf "$W"/pkg/darknet-node-*.tgz -C "$W/pkg" && rm "$W"/pkg/darknet-node-*.tgz
+  rm -rf "$W/pkg/package/prebuilds" && cp -a "$OUT/prebuilds" "$W/pkg/package/prebuilds"
+  (cd "$W/pkg/package" && npm pack --ignore-scripts --pack-destination "$W" >/dev/null)
+  npmdir=$(dirname "$(dirname "$(realpath "$(command -v npm)")")")
+  cache=$(npm config get cache)
+  mkdir -p "$ROOTFS/usr/local/lib/node_modules/npm"
+  mount --bind "$npmdir" "$ROOTFS/usr/local/lib/node_modules/npm"; MOUNTED+=("$ROOTFS/usr/local/lib/node_modules/npm")
+  mount --bind "$cache" "$W/cache"; MOUNTED+=("$W/cache")
+  cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+  echo '{"name":"consumer","version":"1.0.0","private":true,"type":"module"}' > "$W/proj/package.json"
+  cat > "$W/proj/check.mjs" <<'JS'
+import { Detector, capabilities } from 'darknet-node';
+import { createRequire } from 'node:module';
+const root = createRequire(import.meta.url).resolve('darknet-node/package.json').replace(/package\.json$/, '');
+const m = (f) => `${root}models/shapes/${f}`;
+const d = await Detector.load({ cfg: m('shapes.cfg'), weights: m('shapes.weights'), names: m('shapes.names') });
+const dets = await d.detect(m('sample.png'));
+d.dispose();
+console.log(JSON.stringify({ count: dets.length, classes: dets.map((x) => x.className), blas: capabilities().blas }));
+if (dets.length !== 4) process.exit(1);
+JS
+  in_root sh -ec "cd /tmp/darknet-node-consumer/proj
+    node /usr/local/lib/node_modules/npm/bin/npm-cli.js install --prefer-offline --no-audit --no-fund --cache /tmp/darknet-node-consumer/cache ../darknet-node-*.tgz
+    node check.mjs"
+  cleanup; MOUNTED=()
+  rm -rf "$W"
+  echo "prebuild-linux: the package with these prebuilds installs and detects on Debian 11 (glibc 2.31)"
+}
+
 host_tools
 provision
 cleanup; MOUNTED=()
@@ -111,3 +146,4 @@ for arch in $TARGETS; do
   DARKNET_OPENBLAS_PREFIX=/opt/openblas-bookworm/$arch node scripts/prebuild.mjs --root "$ROOTFS" --arch "$arch" --out "$OUT"
   node scripts/prebuild-check.mjs --root "$ROOTFS" --arch "$arch" --glibc 2.31 "$OUT/prebuilds/linux-$arch"
 done
+if [[ " $TARGETS " == *" x64 "* ]]; then consumer_check; fi
