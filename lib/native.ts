@@ -158,6 +158,27 @@ export interface NativeAddon {
   decodeJpeg?(source: Uint8Array | string, maxPixels: number): Promise<{ data: Buffer; width: number; height: number } | null>;
 }
 
+/**
+ * Why the addon could not be loaded, and the way out. Two cases: no binary fits (none ships for
+ * this platform and none was built: node-gyp-build's "No native build was found"), or one was
+ * found and the dynamic loader refused it (an older glibc, a missing system library).
+ */
+export function nativeMissingMessage(e: unknown): string {
+  const why = ((e as Error)?.message ?? String(e)).trim().replace(/\.$/, '');
+  const platform = `${process.platform}-${process.arch}`;
+  const build = 'Build it from source with `npx darknet-node build` (needs cmake ≥ 3.18, g++, and the ' +
+    'build tools as packages of your project: `npm install --save-dev cmake-js node-addon-api`).';
+  if (/No native build was found/.test(why)) {
+    return `no compiled darknet-node binary fits this platform (${platform}, Node-API 8): prebuilt binaries ` +
+      `ship for linux-x64 and linux-arm64 with glibc ≥ 2.31, and none has been built here. ${build}`;
+  }
+  const lib = /(lib[\w.+-]+\.so[\w.]*): cannot open shared object file/.exec(why)?.[1];
+  const hint = lib === 'libgomp.so.1' ? ' Install GCC\'s OpenMP runtime (Debian/Ubuntu: `apt-get install libgomp1`; RHEL: `dnf install libgomp`).'
+    : /GLIBC_[\d.]+' not found|GLIBCXX_[\d.]+' not found/.test(why) ? ' This system\'s C library is older than the binary needs (glibc ≥ 2.31).'
+    : '';
+  return `the darknet-node binary for ${platform} could not be loaded: ${why}.${hint} ${build}`;
+}
+
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 let cached: NativeAddon | undefined;
@@ -168,11 +189,7 @@ export function native(): NativeAddon {
   try {
     cached = (require('node-gyp-build') as (dir: string) => NativeAddon)(PACKAGE_ROOT);
   } catch (e) {
-    throw new DarknetError('NATIVE_MISSING',
-      `no compiled darknet-node binary fits this platform (${process.platform}-${process.arch}, Node-API 8): ` +
-      'no prebuilt binary ships for it, or npm skipped the package\'s install script (npm ≥ 11 blocks ' +
-      'dependency scripts unless allowed). Either build it now with `npx darknet-node build` (needs cmake ' +
-      'and g++), or allow the script (`npm install-scripts approve darknet-node`, then reinstall).', { cause: e });
+    throw new DarknetError('NATIVE_MISSING', nativeMissingMessage(e), { cause: e });
   }
   return cached;
 }

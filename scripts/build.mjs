@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds the native addon with cmake-js (the `install` script). Skips when a usable binary
-// already exists (a prebuild, or an earlier build) unless --force is given.
+// Builds the native addon with cmake-js (`npm run build:native`, `npx darknet-node build`; the
+// package has no install script: a prebuild is loaded as it is, a source build is asked for).
+// Skips when a usable binary already exists (a prebuild, or an earlier build) unless --force.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +20,16 @@ if (!force) {
   } catch { /* build below */ }
 }
 
+// cmake-js and node-addon-api are build tools, not runtime dependencies (a prebuild needs neither):
+// a source build in an installed package finds them in the consumer's project.
+const missing = ['cmake-js', 'node-addon-api'].filter((m) => {
+  try { require.resolve(`${m}/package.json`); return false; } catch { return true; }
+});
+if (missing.length) {
+  console.error(`darknet-node: a source build needs ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed.\n` +
+    `  Add the build tools to your project, then build again:\n    npm install --save-dev cmake-js@^8 node-addon-api@^8.5\n    npx darknet-node build`);
+  process.exit(1);
+}
 const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
 // configure, then build: `cmake-js compile` skips configuring when build/ exists, which would keep
 // the options of the build before (a CPU build's cache under DARKNET_GPU=ON, say)

@@ -2,10 +2,15 @@
 // Resolves the directory holding the pinned Darknet source and prints it on stdout
 // (binding.gyp and CMakeLists.txt both ask this script, so the two builds agree).
 //
-// Order: $DARKNET_SRC, the `darknet/` submodule when checked out, `git submodule update --init`,
-// then Debian's source package of the same upstream commit (machines without a git host).
-// The Debian copy is unpacked under .cache/ (ignored; cmake-js wipes build/ on a failed build),
-// never into tracked files, never into darknet/.
+// Order: $DARKNET_SRC, the `darknet/` submodule when checked out, `git submodule update --init`
+// (a git checkout of this project), the pinned commit fetched with git (an installed package:
+// node_modules has no submodule), then Debian's source package of the same upstream source
+// (machines without a git host). Fetched and unpacked copies live under .cache/ (ignored; cmake-js
+// wipes build/ on a failed build), never in tracked files, never in darknet/.
+//   DARKNET_GIT_URL  where to fetch Darknet from (default: pjreddie's GitHub repository; a mirror)
+//   DARKNET_GIT_REF  what to fetch there (default: the pinned commit; a mirror's branch)
+// Whatever is fetched must be the pinned source: the pinned commit itself, or a commit whose src/
+// and include/ trees are the pinned commit's (git's tree hashes name their content).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +25,9 @@ const BUILD = buildDescription();
 export const PINNED_COMMIT = BUILD.darknet.commit;
 // Debian's orig tarball of upstream 61c9d02e, whose src/, include/ and Makefile equal PINNED_COMMIT's.
 export const DEBIAN_VERSION = '0.0.0+git20180914.61c9d02e';
+// git's tree hashes of PINNED_COMMIT's src/ and include/ (Debian's orig tarball has the same trees)
+export const PINNED_TREES = { src: 'e4da33bf1850bf3c6eab30232e299acddf672b62', include: '87a27ca1a74b281df2301d41b7a5b359c5322335' };
+export const DEFAULT_GIT_URL = 'https://github.com/pjreddie/darknet.git';
 export const DEBIAN_ORIG_SHA256 = 'ec536ae11853846aab96183d8ec18730a46cce71f7d935768d235029329f9e93';
 
 const log = (msg) => process.stderr.write(`darknet-source: ${msg}\n`);
@@ -31,7 +39,8 @@ function fail(msg) {
 }
 
 function trySubmodule() {
-  if (!existsSync(join(ROOT, '.git'))) return false;
+  // only a git checkout of this project has a submodule to initialise (a package in node_modules has none)
+  if (!existsSync(join(ROOT, '.git')) || !existsSync(join(ROOT, '.gitmodules'))) return false;
   log('darknet/ is empty; trying `git submodule update --init darknet`');
   const r = spawnSync('git', ['submodule', 'update', '--init', 'darknet'], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000,
@@ -40,6 +49,52 @@ function trySubmodule() {
   if (r.status === 0 && isSource(join(ROOT, 'darknet'))) return true;
   log(`submodule clone failed (${String(r.stderr || '').trim().split('\n').pop() || 'no git host'})`);
   return false;
+}
+
+const GIT_BASE = join(ROOT, '.cache', 'darknet-git');
+
+const git = (args, cwd, timeout = 300_000) => spawnSync('git', args, {
+  cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout,
+  env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+});
+const lastLine = (r) => String(r.stderr || r.error?.message || '').trim().split('\n').pop() || `exit ${r.status}`;
+
+/** The git copy fetched by an earlier build, if its verification stamp is present. */
+function verifiedGitCopy() {
+  const srcDir = join(GIT_BASE, 'darknet');
+  const stamp = join(GIT_BASE, 'VERIFIED');
+  return isSource(srcDir) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === PINNED_TREES.src ? srcDir : null;
+}
+
+/** The pinned Darknet fetched with git into .cache/darknet-git/darknet; null (and why) when it cannot be. */
+function fromGit() {
+  if (git(['--version']).status !== 0) return { dir: null, why: 'git is not installed' };
+  const url = process.env.DARKNET_GIT_URL || DEFAULT_GIT_URL;
+  const ref = process.env.DARKNET_GIT_REF || PINNED_COMMIT;
+  const srcDir = join(GIT_BASE, 'darknet');
+  log(`fetching Darknet ${ref === PINNED_COMMIT ? PINNED_COMMIT.slice(0, 8) : ref} from ${url}`);
+  rmSync(GIT_BASE, { recursive: true, force: true });
+  mkdirSync(srcDir, { recursive: true });
+  const step = (args) => { const r = git(args, srcDir); return r.status === 0 ? null : `git ${args[0]}: ${lastLine(r)}`; };
+  let err = step(['init', '-q']);
+  // one commit, shallow (GitHub serves a commit by its hash); a server that does not: the whole history
+  if (!err && step(['fetch', '-q', '--depth', '1', url, ref])) err = step(['fetch', '-q', url, ref]);
+  if (!err) err = step(['-c', 'advice.detachedHead=false', 'checkout', '-q', 'FETCH_HEAD']);
+  if (err) {
+    rmSync(GIT_BASE, { recursive: true, force: true });
+    return { dir: null, why: err };
+  }
+  const head = git(['rev-parse', 'HEAD'], srcDir).stdout.trim();
+  const tree = (p) => git(['rev-parse', `HEAD:${p}`], srcDir).stdout.trim();
+  if (head !== PINNED_COMMIT && (tree('src') !== PINNED_TREES.src || tree('include') !== PINNED_TREES.include)) {
+    rmSync(GIT_BASE, { recursive: true, force: true });
+    fail(`${url} (${ref}) gave commit ${head}, whose src/ and include/ are not pinned Darknet's (commit ${PINNED_COMMIT}).\n` +
+      '  Refusing to build an unverified Darknet. Point DARKNET_GIT_URL/DARKNET_GIT_REF at the pinned commit, or DARKNET_SRC at a checkout of it.');
+  }
+  if (!isSource(srcDir)) fail(`${url} (${ref}) has no src/parser.c and include/darknet.h.`);
+  writeFileSync(join(GIT_BASE, 'VERIFIED'), PINNED_TREES.src + '\n');
+  log(`verified: ${head === PINNED_COMMIT ? 'the pinned commit' : `src/ and include/ trees of ${PINNED_COMMIT.slice(0, 8)}`}; source at ${srcDir}`);
+  return { dir: srcDir, why: null };
 }
 
 // deb-src entries derived from the machine's own apt sources (both one-line and deb822 formats),
@@ -74,14 +129,14 @@ function verifiedDebianCopy() {
   return isSource(srcDir) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === DEBIAN_ORIG_SHA256 ? srcDir : null;
 }
 
-function fromDebian() {
+function fromDebian(gitWhy) {
   const base = DEBIAN_BASE;
   const srcDir = join(base, 'darknet');
   const stamp = join(base, 'VERIFIED');
   if (spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    fail('darknet/ is empty, the submodule cannot be cloned and apt-get is not available.\n' +
-      '  Fix one of: `git submodule update --init` with network access to github.com,\n' +
-      `  or set DARKNET_SRC to a checkout of pjreddie/darknet at ${PINNED_COMMIT}.`);
+    fail(`Could not obtain the Darknet source: fetching it with git failed (${gitWhy}) and apt-get is not available.\n` +
+      `  Fix one of: let git reach ${process.env.DARKNET_GIT_URL || DEFAULT_GIT_URL} (or set DARKNET_GIT_URL to a mirror),\n` +
+      `  or set DARKNET_SRC to a checkout of pjreddie/darknet at ${PINNED_COMMIT}; then build again.`);
   }
   log(`falling back to Debian's source package darknet ${DEBIAN_VERSION}`);
   rmSync(base, { recursive: true, force: true });
@@ -101,7 +156,8 @@ function fromDebian() {
   const run = (args, cwd) => {
     const r = spawnSync('apt-get', [...opts, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
     if (r.status !== 0) fail(`apt-get ${args.join(' ')} failed:\n${String(r.stderr)}\n` +
-      '  Set DARKNET_SRC to a darknet checkout, or run `git submodule update --init` where github.com is reachable.');
+      `  Could not obtain the Darknet source (git: ${gitWhy}). Set DARKNET_SRC to a checkout of pjreddie/darknet at ${PINNED_COMMIT},\n` +
+      '  or DARKNET_GIT_URL to a git mirror of it.');
   };
   run(['update']);
   run(['source', '--download-only', `darknet=${DEBIAN_VERSION}-2`], join(apt, 'dl'));
@@ -111,7 +167,7 @@ function fromDebian() {
   const sha = createHash('sha256').update(readFileSync(tarPath)).digest('hex');
   if (sha !== DEBIAN_ORIG_SHA256) {
     fail(`${tarball} has sha256 ${sha}, expected ${DEBIAN_ORIG_SHA256}.\n` +
-      '  Refusing to build an unverified Darknet. Use the git submodule or set DARKNET_SRC.');
+      '  Refusing to build an unverified Darknet. Set DARKNET_SRC to a checkout of the pinned commit.');
   }
   // The orig tarball is upstream's tree as-is; Debian's own patches (debian.tar) are not applied.
   execFileSync('tar', ['-xf', tarPath, '-C', base]);
@@ -133,7 +189,13 @@ export function resolveDarknetSource() {
   }
   const sub = join(ROOT, 'darknet');
   if (isSource(sub)) return sub;
-  return verifiedDebianCopy() ?? (trySubmodule() ? sub : fromDebian());
+  const cached = verifiedGitCopy() ?? verifiedDebianCopy();
+  if (cached) return cached;
+  if (trySubmodule()) return sub;
+  const fetched = fromGit();
+  if (fetched.dir) return fetched.dir;
+  log(`git could not fetch it (${fetched.why})`);
+  return fromDebian(fetched.why);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

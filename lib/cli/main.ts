@@ -51,8 +51,10 @@ darknet-node <command> --help for its options`,
   --numerics <mode>     fast (default) or reference`,
   build: `usage: darknet-node build [--gpu]
   builds the addon from source in the installed package (cmake + g++; Debian: cmake g++ make,
-  and libopenblas-openmp-dev for speed). Needed when no prebuilt binary fits this platform, or
-  when npm skipped the package's install script (npm ≥ 11 blocks dependency scripts by default).
+  and libopenblas-openmp-dev for speed), with the build tools installed in your project
+  (npm install --save-dev cmake-js node-addon-api). Needed only when no prebuilt binary fits
+  this platform (prebuilds: linux-x64 and linux-arm64, glibc ≥ 2.31). Without a darknet/
+  checkout or DARKNET_SRC it fetches the pinned Darknet with git (or Debian's source package).
   --gpu                 CUDA + cuDNN build (DARKNET_GPU=ON; see README, "GPU build")`,
   detect: `usage: darknet-node detect [images…] [--cfg <file> --weights <file>] [options]
   without --cfg/--weights: the bundled shapes model; without images: its sample image

@@ -22,7 +22,14 @@
 
 typedef float v16 __attribute__((vector_size(XW * sizeof(float)), aligned(4)));
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 11
+/* GCC 10 (Debian 11's, which compiles the Linux prebuilds: scripts/prebuild-linux.sh) has no
+ * x86-64-vN levels, and its `arch=` clones dispatch on the CPU model, not on its features: the
+ * same two levels here by their features (the ones that change the code: AVX-512, AVX2 + FMA),
+ * picked once below. The same FMA arithmetic as GCC 11+'s clones. */
+#define DN_MANUAL_CLONES 1
+#define DN_CLONES
+#elif defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define DN_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define DN_CLONES
@@ -46,8 +53,12 @@ size_t dn_direct_workspace(int k, int out_w, int threads) {
 }
 
 /* out rows [f0, f0 + FB) of output row y, columns [0, out_w): bias + packed · col. */
-DN_CLONES
-static void kernel_row(const float *restrict packed, const float *restrict col, const float *restrict bias, int m,
+#ifdef DN_MANUAL_CLONES
+#define KERNEL_ROW static inline __attribute__((always_inline)) void kernel_row_body
+#else
+#define KERNEL_ROW DN_CLONES static void kernel_row
+#endif
+KERNEL_ROW(const float *restrict packed, const float *restrict col, const float *restrict bias, int m,
                        int k, int ld, int out_w, size_t plane, float *restrict out_y) {
   int blocks = (m + FB - 1) / FB;
   for (int b = 0; b < blocks; b++) {
@@ -72,6 +83,27 @@ static void kernel_row(const float *restrict packed, const float *restrict col, 
     }
   }
 }
+
+#ifdef DN_MANUAL_CLONES
+#define KERNEL_ARGS const float *restrict packed, const float *restrict col, const float *restrict bias, int m, int k, \
+                    int ld, int out_w, size_t plane, float *restrict out_y
+__attribute__((target("avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt")))
+static void kernel_row_v4(KERNEL_ARGS) { kernel_row_body(packed, col, bias, m, k, ld, out_w, plane, out_y); }
+__attribute__((target("avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt")))
+static void kernel_row_v3(KERNEL_ARGS) { kernel_row_body(packed, col, bias, m, k, ld, out_w, plane, out_y); }
+static void kernel_row_v1(KERNEL_ARGS) { kernel_row_body(packed, col, bias, m, k, ld, out_w, plane, out_y); }
+static void kernel_row(KERNEL_ARGS) {
+  static void (*volatile chosen)(KERNEL_ARGS);
+  if (!chosen) {
+    __builtin_cpu_init();
+    int v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2");
+    int v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    chosen = v4 ? kernel_row_v4 : v3 ? kernel_row_v3 : kernel_row_v1; /* the same value from every thread */
+  }
+  chosen(packed, col, bias, m, k, ld, out_w, plane, out_y);
+}
+#endif
 
 void dn_direct_conv(const float *in, const float *packed, const float *bias, float *out, int c, int h, int w, int m,
                     int size, int stride, int pad, int out_h, int out_w, int threads, float *workspace,

@@ -12,7 +12,10 @@ extern "C" {
  * (weights that are about to be overwritten by a .weights file: about 1.3 s of a yolov3 load);
  * other threads (a Trainer's) draw as usual. Written under ops/load.c's construction lock. */
 extern void *volatile dn_g_skip_thread;
-#if defined(__has_builtin) && __has_builtin(__builtin_thread_pointer)
+/* GCC before 11 declares the builtin (so __has_builtin says yes) but implements it on x86-64 only
+ * from 11 on; Debian 11's GCC 10 compiles the prebuilds (scripts/prebuild-linux.sh). */
+#if defined(__has_builtin) && __has_builtin(__builtin_thread_pointer) && \
+    (defined(__clang__) || __GNUC__ >= 11 || defined(__aarch64__))
 #define DN_THREAD_ID() __builtin_thread_pointer()
 #else
 #define DN_THREAD_ID() ((void *)pthread_self())
