@@ -127,10 +127,13 @@ async function loadDetector(v: { cfg?: string | undefined; weights?: string | un
   return Detector.load({ ...m, ...(size ? { width: size, height: size } : {}), ...(v.numerics ? { numerics: v.numerics } : {}), ...(v.threads === undefined ? {} : { threads: v.threads }) });
 }
 
-/** one readable line for a failure, as main() prints them */
+/** --verbose: stacks instead of one line per failure */
+let verbose = false;
+
+/** one readable line for a failure, as main() prints them (the stack with --verbose) */
 const failureLine = (e: unknown) => {
   const err = e as Error & { code?: string };
-  return `${err.code ? `[${err.code}] ` : ''}${err.message}`;
+  return verbose && err.stack ? err.stack : `${err.code ? `[${err.code}] ` : ''}${err.message}`;
 };
 
 async function cmdDetect(args: string[]): Promise<number> {
@@ -185,7 +188,7 @@ async function cmdDetect(args: string[]): Promise<number> {
     det.dispose();
   }
   if (failed) {
-    console.error(`darknet-node detect: ${failed} of ${images.length} image(s) failed`);
+    if (images.length > 1) console.error(`darknet-node detect: ${failed} of ${images.length} images failed`);
     return 1;
   }
   return 0;
@@ -377,7 +380,7 @@ async function cmdPartial(args: string[]): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const verbose = argv.includes('--verbose');
+  verbose = argv.includes('--verbose');
   const args = argv.filter((a) => a !== '--verbose');
   const [cmd, ...rest] = args;
   const commands: Record<string, (a: string[]) => Promise<void | number>> = { info: cmdInfo, detect: cmdDetect, models: cmdModels, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild, video: cmdVideo, ...CLASSIFY_COMMANDS };
@@ -406,7 +409,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const err = e as Error & { code?: string };
-    console.error(verbose ? err.stack : `darknet-node ${cmd}: ${err.code ? `[${err.code}] ` : ''}${err.message}`);
+    console.error(verbose ? err.stack : `darknet-node ${cmd}: ${failureLine(err)}`);
     return 1;
   }
 }

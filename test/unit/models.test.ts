@@ -183,12 +183,12 @@ describe('downloads from a local server', () => {
     const cacheDir = fresh('changed');
     const { weights } = await getModel('yolov3-tiny', { cacheDir, baseUrl: base });
     const bytes = readFileSync(weights);
-    bytes[1000] ^= 0xff; // same size, same header, other parameters
+    bytes[1000]! ^= 0xff; // same size, same header, other parameters
     writeFileSync(weights, bytes);
     await expect(getModel('yolov3-tiny', { cacheDir, baseUrl: base })).rejects.toMatchObject({ code: 'WEIGHTS_HASH', message: expect.stringMatching(/recorded when it was first downloaded/) });
     writeFileSync(weights, bytes.subarray(0, 5000));
     await expect(getModel('yolov3-tiny', { cacheDir, baseUrl: base })).rejects.toMatchObject({ code: 'WEIGHTS_SIZE' });
-    bytes[1000] ^= 0xff;
+    bytes[1000]! ^= 0xff;
     writeFileSync(weights, bytes);
     expect(await verifyModel('yolov3-tiny', { cacheDir })).toBe(weights);
   });
