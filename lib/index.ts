@@ -1,3 +1,5 @@
+// the globals the declarations need, for consumers without @types/node (see globals.ts)
+export type {} from './globals.js';
 export { Detector } from './detector.js';
 export type { LoadOptions, DetectOptions, YoloOutput, Numerics } from './detector.js';
 export { Classifier, topK } from './classifier.js';

@@ -86,7 +86,7 @@ async function rgbCanvas(image: ImageInput): Promise<Canvas> {
  * takes: a path, encoded bytes, raw pixels `{ data, width, height, channels }`, sharp's raw
  * output or a sharp instance. The image is drawn as stored (no EXIF rotation), as detect() saw it.
  */
-export async function annotate(image: ImageInput, detections: readonly Detection[], options: AnnotateOptions | 'png' | 'jpeg' = {}): Promise<Buffer> {
+export async function annotate(image: ImageInput, detections: readonly Detection[], options: AnnotateOptions | 'png' | 'jpeg' = {}): Promise<Uint8Array> {
   const o: AnnotateOptions = typeof options === 'string' ? { format: options } : options;
   if (typeof o !== 'object' || o === null) throw new DarknetError('BAD_INPUT', 'annotate options must be an object');
   if (!Array.isArray(detections)) throw new DarknetError('BAD_INPUT', 'annotate needs an array of detections');

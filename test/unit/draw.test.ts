@@ -14,7 +14,7 @@ const frame = () => ({ data: new Uint8Array(W * H * 3).fill(20), width: W, heigh
 const det = (classId: number, className: string, box: Detection['box']): Detection => ({ classId, className, confidence: 0.87, objectness: 0.9, box, relative: { cx: 0, cy: 0, w: 0, h: 0 }, toJSON() { return this; } }) as unknown as Detection;
 const dets = [det(0, 'person', { x: 40, y: 60, width: 100, height: 120 }), det(1, 'bicycle', { x: 180, y: 10, width: 120, height: 200 })];
 
-const decode = async (png: Buffer) => sharp(png).raw().toBuffer({ resolveWithObject: true });
+const decode = async (png: Uint8Array) => sharp(png).raw().toBuffer({ resolveWithObject: true });
 const px = (d: Buffer, x: number, y: number) => [d[(y * W + x) * 3]!, d[(y * W + x) * 3 + 1]!, d[(y * W + x) * 3 + 2]!];
 const same = (a: number[], b: readonly number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= 1);
 
