@@ -4,7 +4,7 @@
  */
 import type { Detection } from '../detections.js';
 import { DarknetError } from '../errors.js';
-import { toPixels, type ImageInput } from '../input.js';
+import { toPixels, type ImageInput, type Pixels } from '../input.js';
 import { fillRect, strokeRect, type Canvas } from './canvas.js';
 import { classColor, textColorOn } from './colors.js';
 import { drawText, textWidth } from './font.js';
@@ -70,7 +70,11 @@ export function drawBoxes(canvas: Canvas, boxes: readonly LabelledBox[], o: Draw
 
 /** RGB pixels of any input detect() takes (grey and RGBA raw frames converted). */
 async function rgbCanvas(image: ImageInput): Promise<Canvas> {
-  const px = await toPixels(image);
+  return rgbCopy(await toPixels(image));
+}
+
+/** A copy of checked pixels as an RGB canvas to draw on (grey and RGBA converted). */
+export function rgbCopy(px: Pixels): Canvas {
   if (px.channels === 3) return { data: new Uint8Array(px.data), width: px.width, height: px.height };
   const data = new Uint8Array(px.width * px.height * 3);
   for (let i = 0, j = 0; i < data.length; i += 3, j += px.channels) {

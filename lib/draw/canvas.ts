@@ -28,3 +28,18 @@ export function strokeRect(c: Canvas, x: number, y: number, w: number, h: number
   fillRect(c, x - a, y - a, x + b, y + h + b, color); // left
   fillRect(c, x + w - a, y - a, x + w + b, y + h + b, color); // right
 }
+
+/** A polyline `line` pixels wide (squares stamped along each segment), clipped to the canvas. */
+export function strokePolyline(c: Canvas, points: ReadonlyArray<readonly [number, number]>, line: number, color: readonly [number, number, number]): void {
+  const h = line / 2;
+  for (let i = 1; i < points.length; i++) {
+    const [x0, y0] = points[i - 1]!;
+    const [x1, y1] = points[i]!;
+    const steps = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0)));
+    for (let s = 0; s <= steps; s++) {
+      const x = x0 + ((x1 - x0) * s) / steps;
+      const y = y0 + ((y1 - y0) * s) / steps;
+      fillRect(c, x - h, y - h, x + h, y + h, color);
+    }
+  }
+}

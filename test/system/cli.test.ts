@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCfg } from '../../lib/cfg/parse.js';
 import { validateCfg } from '../../lib/cfg/validate.js';
-import { classColor } from '../../lib/cli/annotate.js';
+import { classColor } from '../../lib/draw/colors.js';
 import { evaluateCoco } from '../../lib/eval/index.js';
 import { writeRandomWeights } from '../../lib/random-weights.js';
 import { generateSyntheticDataset } from '../../lib/train/index.js';
