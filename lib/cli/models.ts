@@ -23,12 +23,13 @@ export async function cmdModels(args: string[]): Promise<void> {
   const o = values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] };
   if (sub === 'list' && !names.length) {
     const models = await listModels(o);
-    const w = Math.max(...models.map((m) => m.name.length));
-    console.log(`${'shapes'.padEnd(w)}  bundled   shapes (5 classes), trained by this package  ${SHAPES_MODEL.weights}`);
-    for (const m of models) {
-      const state = m.cached ? m.weights : m.partial ? `partly downloaded (${mb(m.partial)} of ${mb(m.bytes)}): models get ${m.name} resumes` : `not downloaded (${mb(m.bytes)})`;
-      console.log(`${m.name.padEnd(w)}  ${m.cached ? 'cached ' : 'remote '}   ${m.description}  ${state}`);
-    }
+    const rows = [
+      ['shapes', 'bundled', 'shapes (5 classes), trained by this package', SHAPES_MODEL.weights],
+      ...models.map((m) => [m.name, m.cached ? 'cached' : m.partial ? 'partial' : 'remote', m.description,
+        m.cached ? m.weights : m.partial ? `${mb(m.partial)} of ${mb(m.bytes)}: models get ${m.name} resumes` : `not downloaded (${mb(m.bytes)})`]),
+    ];
+    const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
+    for (const r of rows) console.log(r.map((v, c) => (c < 3 ? v.padEnd(widths[c]!) : v)).join('  '));
     console.log(`\ncache: ${modelCacheDir(o)}`);
     return;
   }

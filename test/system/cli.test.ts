@@ -234,6 +234,7 @@ describe('darknet-node CLI', () => {
       const before = await cli('models', 'list');
       expect(before.status).toBe(0);
       expect(before.stdout).toMatch(/^yolov3 +remote +YOLOv3-416\/608, COCO \(80 classes\) +not downloaded \(248\.0 MB\)$/m);
+      expect(before.stdout).toMatch(/^shapes +bundled +shapes \(5 classes\)/m);
       expect(before.stdout).toContain(`cache: ${join(dir, 'cache')}`);
       const get = await cli('models', 'get', 'yolov3-tiny');
       expect(get.status, get.stderr).toBe(0);
