@@ -241,6 +241,10 @@ describe('darknet-node CLI', () => {
       expect(get.stdout).toBe(`yolov3-tiny: downloaded, ${join(dir, 'cache', 'yolov3-tiny.weights')}\n`);
       expect(get.stderr).toBe(''); // no progress bar outside a terminal
       expect((await cli('models', 'list')).stdout).toMatch(/^yolov3-tiny +cached /m);
+      // on a terminal (script(1) gives one): a progress bar with MB and speed on stderr
+      const tty = await runProcess('script', ['-qec', `${process.execPath} ${CLI} models get yolov3-tiny --cache-dir ${join(dir, 'tty')}`, '/dev/null'], { timeout: 300_000, env });
+      expect(tty.status).toBe(0);
+      expect(tty.stdout).toMatch(/\ryolov3-tiny \[#+\] 35\.4\/35\.4 MB +[\d.]+ MB\/s/);
       const d = await cli('detect', pngPath('dog'), '--model', 'yolov3-tiny', '--json');
       expect(d.status, d.stderr).toBe(0);
       expect(JSON.parse(d.stdout).image).toBe(pngPath('dog'));
