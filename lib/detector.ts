@@ -41,6 +41,7 @@ async function resolveFiles(options: LoadOptions): Promise<NetworkLoadOptions & 
   }
   if (options.cfg !== undefined || options.weights !== undefined) throw new DarknetError('BAD_INPUT', 'give either model or cfg/weights, not both');
   const { model, cacheDir, onDownloadProgress, ...rest } = options;
+  if (onDownloadProgress !== undefined && typeof onDownloadProgress !== 'function') throw new DarknetError('BAD_INPUT', 'onDownloadProgress must be a function');
   const files = await getModel(model, {
     ...(cacheDir === undefined ? {} : { cacheDir }),
     ...(onDownloadProgress === undefined ? {} : { onProgress: onDownloadProgress }),

@@ -102,6 +102,14 @@ describe('model registry', () => {
     await expect(getModel('toString', { cacheDir: fresh('unknown'), baseUrl: base })).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 
+  it('Detector.load: model or cfg/weights, not both, not neither; an unknown name; all before any native work', async () => {
+    const { Detector } = await import('../../lib/detector.js');
+    await expect(Detector.load({ model: 'yolov3', cfg: 'x.cfg', weights: 'x.weights' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/either model or cfg\/weights, not both/) });
+    await expect(Detector.load({})).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/needs \{ model: 'yolov3' \}.*or \{ cfg, weights \}/) });
+    await expect(Detector.load({ model: 'yolo-nas' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/unknown model "yolo-nas"/) });
+    await expect(Detector.load({ model: 'yolov3-tiny', cacheDir: fresh('load'), onDownloadProgress: 5 as unknown as () => void })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/onDownloadProgress must be a function/) });
+  });
+
   it('a cfg from a later Darknet is refused naming AlexeyAB\'s fork', () => {
     const v4 = '[net]\nwidth=64\nheight=64\nchannels=3\n[convolutional]\nfilters=8\nsize=3\nstride=1\npad=1\nactivation=mish\n';
     expect(() => validateCfg(parseCfg(v4))).toThrow(/activation "mish" belongs to a later Darknet \(AlexeyAB's fork: YOLOv4 and later\)/);
