@@ -14,6 +14,8 @@ export interface DownloadOptions {
   /** bytes received so far (resumed bytes included), total */
   onProgress?: (received: number, total: number) => void;
   signal?: AbortSignal;
+  /** milliseconds without a byte before the transfer is given up (the .part stays to resume) */
+  idleTimeoutMs: number;
   /** checks the complete `.part` file (its sha256 given) before it is renamed into place; throws to refuse it */
   verify: (partPath: string, sha256: string) => Promise<void>;
 }
@@ -33,11 +35,31 @@ export async function downloadFile(url: string, dest: string, o: DownloadOptions
   const part = `${dest}.part`;
   let have = await stat(part).then((s) => s.size, () => 0);
   if (have >= o.bytes) { await rm(part, { force: true }); have = 0; } // complete but unverified, or too long: start again
+  // a server that stops sending would otherwise hold the call forever
+  const idle = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const alive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(fail(url, `no data for ${o.idleTimeoutMs / 1000} s; run again to resume`)), o.idleTimeoutMs);
+  };
+  const signal = o.signal ? AbortSignal.any([o.signal, idle.signal]) : idle.signal;
+  alive();
+  try {
+    return await transfer(url, dest, part, have, o, signal, alive);
+  } catch (e) {
+    if (idle.signal.aborted) throw idle.signal.reason;
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function transfer(url: string, dest: string, part: string, have: number, o: DownloadOptions, signal: AbortSignal, alive: () => void): Promise<{ sha256: string; resumedFrom: number }> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: have ? { range: `bytes=${have}-` } : {}, redirect: 'follow', ...(o.signal ? { signal: o.signal } : {}) });
+    res = await fetch(url, { headers: have ? { range: `bytes=${have}-` } : {}, redirect: 'follow', signal });
   } catch (e) {
-    if (o.signal?.aborted) throw o.signal.reason;
+    if (signal.aborted) throw signal.reason;
     throw fail(url, `cannot connect: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`, e);
   }
   if (res.status === 416 || (have && res.status === 200)) {
@@ -75,6 +97,7 @@ export async function downloadFile(url: string, dest: string, o: DownloadOptions
     if (!res.body) throw fail(url, 'empty response');
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       if (received + chunk.length > o.bytes) throw fail(url, `more than the expected ${o.bytes.toLocaleString('en-US')} bytes: not the file this package knows`);
+      alive();
       await fh.write(chunk);
       hash.update(chunk);
       received += chunk.length;
@@ -82,7 +105,7 @@ export async function downloadFile(url: string, dest: string, o: DownloadOptions
     }
   } catch (e) {
     await fh.close();
-    if (o.signal?.aborted) throw o.signal.reason; // the .part stays: the next call resumes
+    if (signal.aborted) throw signal.reason; // the .part stays: the next call resumes
     if (e instanceof DarknetError) { await rm(part, { force: true }); throw e; }
     throw fail(url, `the transfer broke off after ${received.toLocaleString('en-US')} of ${o.bytes.toLocaleString('en-US')} bytes (${(e as Error).message}); run again to resume`, e);
   }

@@ -69,6 +69,8 @@ export interface GetModelOptions extends ModelCacheOptions {
   /** download progress: bytes so far (a resumed transfer starts above 0), total */
   onProgress?: (received: number, total: number) => void;
   signal?: AbortSignal;
+  /** milliseconds without data before a transfer is given up, its .part kept (default 60,000) */
+  idleTimeoutMs?: number;
 }
 
 /** What `Detector.load` takes for a named model. */
@@ -202,6 +204,7 @@ async function getModelOnce(name: string, o: GetModelOptions): Promise<ModelFile
   if (name === 'shapes') return { cfg: SHAPES_MODEL.cfg, weights: SHAPES_MODEL.weights, names: SHAPES_MODEL.names, downloaded: false };
   const m = info(name);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new DarknetError('BAD_INPUT', 'onProgress must be a function');
+  if (o.idleTimeoutMs !== undefined && (!Number.isInteger(o.idleTimeoutMs) || o.idleTimeoutMs < 1)) throw new DarknetError('BAD_INPUT', 'idleTimeoutMs must be a positive integer');
   const dir = modelCacheDir(o);
   const weights = join(dir, `${m.name}.weights`);
   const files = { cfg: darknetFile(`${m.name}.cfg`), weights, names: darknetFile(m.namesFile) };
@@ -215,6 +218,7 @@ async function getModelOnce(name: string, o: GetModelOptions): Promise<ModelFile
   const rec = await readRecord(weights);
   const { sha256 } = await downloadFile(url, weights, {
     bytes: m.bytes,
+    idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     verify: async (part, sha) => {

@@ -21,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'darknet-node-models-'));
 const cfgOf = (name: string) => validateCfg(parseCfg(readFileSync(join(PACKAGE_ROOT, 'models', 'darknet', `${name}.cfg`), 'utf8')));
 
 /** What the server does for the next requests of a path. */
-type Mode = 'ok' | 'break' | 'short' | 'long' | 'corrupt' | 'no-range' | 'missing';
+type Mode = 'ok' | 'break' | 'stall' | 'short' | 'long' | 'corrupt' | 'no-range' | 'missing';
 let mode: Mode = 'ok';
 const requests: Array<{ url: string; range: string | undefined }> = [];
 let body: Buffer;
@@ -46,6 +46,13 @@ beforeAll(async () => {
       const from = Number(m[1]);
       res.writeHead(206, { 'content-length': data.length - from, 'content-range': `bytes ${from}-${data.length - 1}/${data.length}` });
       res.end(data.subarray(from));
+      return;
+    }
+    if (mode === 'stall') {
+      // half the file, then nothing (until the client gives up)
+      res.writeHead(200, { 'content-length': data.length });
+      res.write(data.subarray(0, data.length >> 1));
+      req.socket.once('close', () => res.destroy());
       return;
     }
     if (mode === 'break') {
@@ -173,6 +180,29 @@ describe('downloads from a local server', () => {
     mode = 'no-range';
     const r2 = await getModel('yolov3-tiny', { cacheDir: join(dir, 'no-range'), baseUrl: base });
     expect(sha(readFileSync(r2.weights))).toBe(sha(body));
+  });
+
+  it('an abort stops the transfer at once (AbortSignal), keeps the .part, and the next call resumes', async () => {
+    const cacheDir = fresh('abort');
+    mode = 'stall';
+    const ac = new AbortController();
+    const err = await getModel('yolov3-tiny', { cacheDir, baseUrl: base, signal: ac.signal, onProgress: (n) => { if (n > 0) setTimeout(() => ac.abort(), 100); } }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('AbortError');
+    const have = statSync(join(cacheDir, 'yolov3-tiny.weights.part')).size;
+    expect(have).toBeGreaterThan(0);
+    mode = 'ok';
+    const r = await getModel('yolov3-tiny', { cacheDir, baseUrl: base });
+    expect(requests.at(-1)!.range).toBe(`bytes=${have}-`);
+    expect(sha(readFileSync(r.weights))).toBe(sha(body));
+  });
+
+  it('a server that stops sending: DOWNLOAD after the idle timeout, the .part kept to resume', async () => {
+    const cacheDir = fresh('stall');
+    mode = 'stall';
+    await expect(getModel('yolov3-tiny', { cacheDir, baseUrl: base, idleTimeoutMs: 300 })).rejects.toMatchObject({ code: 'DOWNLOAD', message: expect.stringMatching(/no data for 0\.3 s; run again to resume/) });
+    expect(statSync(join(cacheDir, 'yolov3-tiny.weights.part')).size).toBeGreaterThan(0);
+    mode = 'ok';
+    expect((await getModel('yolov3-tiny', { cacheDir, baseUrl: base })).downloaded).toBe(true);
   });
 
   it('short, oversized and corrupt files are refused and nothing is left in the cache', async () => {
