@@ -7,6 +7,7 @@ import { NetworkHandle } from './handle.js';
 import { toPixels, type ImageInput } from './input.js';
 import * as is from './is.js';
 import { loadNetwork, readNames, type NetworkLoadOptions } from './load.js';
+import { getModel } from './models.js';
 import type { NativeNetwork } from './native.js';
 import { detectOptions } from './options.js';
 import { VideoStream, type StreamOptions, type VideoSource } from './video/stream.js';
@@ -14,9 +15,41 @@ import type { WeightsHeader } from './weights.js';
 
 export { MAX_THREADS, type Numerics } from './options.js';
 
-export interface LoadOptions extends NetworkLoadOptions {
+export interface LoadOptions extends Omit<NetworkLoadOptions, 'cfg' | 'weights'> {
+  /**
+   * A model by name instead of cfg/weights/names: 'shapes' (bundled), or one of Darknet's
+   * published detectors (`MODELS`: 'yolov3', 'yolov3-tiny', …), whose weights are downloaded into
+   * the cache on first use (`npx darknet-node models get <name>` does it ahead of time).
+   */
+  model?: string;
+  /** path of the Darknet .cfg (with `weights`; or give `model`) */
+  cfg?: string;
+  /** path of the .weights; `null` keeps Darknet's random initialisation (tests, training) */
+  weights?: string | null;
   /** class names: a .names file path (one per line) or an array; COCO's for 80-class models */
   names?: string | readonly string[];
+  /** with `model`: where downloaded weights are cached (see `modelCacheDir`) */
+  cacheDir?: string;
+  /** with `model`: progress of a weights download (bytes so far, total) */
+  onDownloadProgress?: (received: number, total: number) => void;
+}
+
+/** The cfg/weights/names a load names: given, or those of a named model (downloaded if need be). */
+async function resolveFiles(options: LoadOptions): Promise<NetworkLoadOptions & { names?: string | readonly string[] }> {
+  if (typeof options !== 'object' || options === null) throw new DarknetError('BAD_INPUT', 'Detector.load needs an options object { model } or { cfg, weights }');
+  if (options.model === undefined) {
+    if (options.cfg === undefined) throw new DarknetError('BAD_INPUT', "Detector.load needs { model: 'yolov3' } (a name: see MODELS) or { cfg, weights } (file paths)");
+    return options as NetworkLoadOptions;
+  }
+  if (options.cfg !== undefined || options.weights !== undefined) throw new DarknetError('BAD_INPUT', 'give either model or cfg/weights, not both');
+  const { model, cacheDir, onDownloadProgress, ...rest } = options;
+  if (onDownloadProgress !== undefined && typeof onDownloadProgress !== 'function') throw new DarknetError('BAD_INPUT', 'onDownloadProgress must be a function');
+  const files = await getModel(model, {
+    ...(cacheDir === undefined ? {} : { cacheDir }),
+    ...(onDownloadProgress === undefined ? {} : { onProgress: onDownloadProgress }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { ...rest, cfg: files.cfg, weights: files.weights, names: options.names ?? files.names };
 }
 
 export interface DetectOptions {
@@ -54,9 +87,10 @@ export class Detector extends NetworkHandle {
   static async load(options: LoadOptions): Promise<Detector> {
     const site = callSite();
     try {
-      const { product: names, net, shape, header } = await loadNetwork(options, 'Detector', (shape, file) => {
+      const o = await resolveFiles(options);
+      const { product: names, net, shape, header } = await loadNetwork(o, 'Detector', (shape, file) => {
         if (!shape.heads.length) throw new DarknetError('CFG_UNSUPPORTED', 'the network has no [yolo] or [region] layer: it is not a detector', { file });
-        return readNames(options.names, () => (shape.classes === 80 ? COCO_NAMES : []));
+        return readNames(o.names, () => (shape.classes === 80 ? COCO_NAMES : []));
       });
       return new Detector(net, shape, names, header);
     } catch (e) {

@@ -7,6 +7,8 @@ export type DarknetErrorCode =
   | 'CFG_UNSUPPORTED' // a section or option this build does not run
   | 'WEIGHTS_HEADER' // .weights header missing or malformed
   | 'WEIGHTS_SIZE' // .weights byte count does not match the cfg
+  | 'WEIGHTS_HASH' // a downloaded model's sha256 differs from the published or recorded one
+  | 'DOWNLOAD' // a model download failed (network, HTTP status, unexpected size)
   | 'IMAGE_DECODE' // encoded image bytes could not be decoded
   | 'BAD_INPUT' // wrong argument or option type/range, pixel buffer of the wrong length
   | 'DISPOSED' // used after dispose()

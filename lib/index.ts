@@ -1,3 +1,5 @@
+// the globals the declarations need, for consumers without @types/node (see globals.ts)
+export type {} from './globals.js';
 export { Detector } from './detector.js';
 export type { LoadOptions, DetectOptions, YoloOutput, Numerics } from './detector.js';
 export { Classifier, topK } from './classifier.js';
@@ -24,7 +26,10 @@ export { capabilities } from './native.js';
 export type { MemoryUsage, NativeCapabilities, GpuDevice } from './native.js';
 export * from './eval/index.js';
 export * from './train/index.js';
-export { annotate, classColor } from './cli/annotate.js';
+export { annotate, drawBoxes, classColor } from './draw/index.js';
+export type { AnnotateOptions, DrawOptions, LabelledBox, Canvas } from './draw/index.js';
+export { MODELS, getModel, listModels, modelCacheDir, verifyModel, DEFAULT_BASE_URL } from './models.js';
+export type { ModelInfo, ModelFiles, CachedModel, GetModelOptions, ModelCacheOptions } from './models.js';
 export { VideoStream } from './video/stream.js';
 export type { VideoSource, StreamOptions, StreamFrame, StreamStats, BackpressurePolicy } from './video/stream.js';
 export type { StreamInfo } from './video/args.js';

@@ -102,6 +102,14 @@ const POLICIES = new Set(['constant', 'step', 'exp', 'poly', 'steps', 'sig', 'ra
 /** Options that make Darknet read other files or skip weight records: refused (not run here). */
 /* `truth` makes a layer's output the training target of later layers (so softmax writes a loss
  * during inference): a training device, refused here (found by fuzzing). */
+/**
+ * What only AlexeyAB's Darknet fork (YOLOv4, v4-tiny, v7, Scaled-YOLOv4) knows: a cfg using it
+ * was written for that Darknet, and saying so beats "unknown activation".
+ */
+const LATER_ACTIVATIONS = new Set(['mish', 'hard_mish', 'swish', 'gelu', 'normalize_channels', 'normalize_channels_softmax', 'normalize_channels_softmax_maxval', 'relu6', 'silu']);
+const LATER_LAYERS = new Set(['sam', 'scale_channels', 'gaussian_yolo', 'Gaussian_yolo', 'conv_lstm', 'local_avgpool', 'implicit_add', 'implicit_mul', 'contrastive', 'empty', 'silence']);
+const LATER_DARKNET = "belongs to a later Darknet (AlexeyAB's fork: YOLOv4 and later); this package runs the original Darknet's networks (pjreddie: YOLOv1–v3, its classifiers)";
+
 const UNSUPPORTED_OPTIONS = new Set(['map', 'tree', 'numload', 'binary', 'xnor', 'flatten', 'extra', 'truth']);
 const MAX_SIDE = 65536;
 
@@ -141,6 +149,7 @@ class Checker {
   }
   activation(s: CfgSection, def: string): string {
     const a = getOption(s, 'activation')?.value ?? def;
+    if (LATER_ACTIVATIONS.has(a)) this.fail(s, 'activation', `activation "${a}" ${LATER_DARKNET}`, 'CFG_UNSUPPORTED');
     if (!ACTIVATIONS.has(a)) this.fail(s, 'activation', `unknown activation "${a}" (Darknet would silently use relu)`);
     return a;
   }
@@ -463,6 +472,7 @@ export function validateCfg(cfg: Cfg, opts: ValidateOptions = {}): NetworkShape 
   body.forEach((s, index) => {
     const type = canonicalType(s.type);
     if (type === 'net') ck.fail(s, undefined, 'a second [net] section');
+    if (LATER_LAYERS.has(type)) ck.fail(s, undefined, `layer type [${s.type}] ${LATER_DARKNET}`, 'CFG_UNSUPPORTED');
     if (!(SUPPORTED_LAYERS as readonly string[]).includes(type)) {
       ck.fail(s, undefined, `layer type [${s.type}] is not supported (supported: ${SUPPORTED_LAYERS.join(', ')})`, 'CFG_UNSUPPORTED');
     }

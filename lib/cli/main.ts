@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCfg } from '../cfg/parse.js';
@@ -18,9 +18,10 @@ import { evaluateDetector, scoreResults, type DetectorEvaluation } from '../eval
 import { MAX_CFG_BYTES, readTextFile } from '../files.js';
 import { formatLayerTable, networkInfo } from '../info.js';
 import { partialWeights } from '../partial.js';
-import { Trainer, type TrainProgress } from '../train/trainer.js';
-import { annotate } from './annotate.js';
-import { progressBar } from './progress.js';
+import { labelPathFor, Trainer, type TrainProgress } from '../train/trainer.js';
+import { annotate } from '../draw/annotate.js';
+import { cmdModels, MODELS_HELP } from './models.js';
+import { downloadBar, progressBar } from './progress.js';
 import { CLASSIFY_COMMANDS, CLASSIFY_HELP, CLASSIFY_SUMMARY } from './classify.js';
 import { UsageError } from './usage.js';
 import { SHAPES_MODEL } from '../models.js';
@@ -33,6 +34,7 @@ const HELP: Record<string, string> = {
 
 commands:
   detect <images…>   detect objects, print them or write annotated images
+  models             list and download the published YOLOv2/v3 models (models get yolov3)
 ${CLASSIFY_SUMMARY}
   info <cfg>         print the layer table (BFLOPs) and the YOLO heads
   eval               evaluate a model on a dataset (COCO metrics, mAP@0.5)
@@ -42,7 +44,7 @@ ${CLASSIFY_SUMMARY}
   video <input>      detect and track objects in a video, file or stream (ffmpeg)
   build              build the native addon from source (when no prebuilt binary fits)
 
-darknet-node <command> --help for its options`,
+darknet-node <command> --help for its options; darknet-node --version`,
   bench: `usage: darknet-node bench [image] [--cfg <file> --weights <file>] [options]
   without --cfg/--weights: the bundled shapes model; without an image: its sample image
   --size <n>            network input size (multiple of 32)
@@ -56,14 +58,19 @@ darknet-node <command> --help for its options`,
   this platform (prebuilds: linux-x64 and linux-arm64, glibc ≥ 2.31). Without a darknet/
   checkout or DARKNET_SRC it fetches the pinned Darknet with git (or Debian's source package).
   --gpu                 CUDA + cuDNN build (DARKNET_GPU=ON; see README, "GPU build")`,
-  detect: `usage: darknet-node detect [images…] [--cfg <file> --weights <file>] [options]
-  without --cfg/--weights: the bundled shapes model; without images: its sample image
+  detect: `usage: darknet-node detect [images or folders…] [--model <name> | --cfg <file> --weights <file>] [options]
+  without --model or --cfg/--weights: the bundled shapes model; without images: its sample image.
+  Folders are searched for images. A file that fails is reported on stderr and the rest go on;
+  the exit code is 1 if any failed.
+  --model <name>        a published model (yolov3, yolov3-tiny, …: see \`models list\`),
+                        downloaded into the cache on first use
   --names <file>        class names (COCO's for 80-class models)
   --size <n>            network input size (multiple of 32)
   --thresh <p>          minimum probability (default 0.5)
   --nms <iou>           NMS threshold (default 0.45)
-  --out <dir|file.png>  write annotated images
-  --json                print detections as JSON`,
+  --out <dir|file.png>  write annotated images (a file only for one image)
+  --json                one JSON line per image as it is done: {"image","detections"} or {"image","error"}`,
+  models: MODELS_HELP,
   info: `usage: darknet-node info <cfg> [--size <n>]`,
   video: VIDEO_HELP,
   eval: `usage: darknet-node eval --cfg <file> --weights <file> --data <list.txt|.data|annotations.json> [options]
@@ -107,62 +114,125 @@ async function cmdInfo(args: string[]): Promise<void> {
 }
 
 
-async function loadDetector(v: { cfg?: string | undefined; weights?: string | undefined; names?: string | undefined; size?: string | undefined; numerics?: Numerics; threads?: number | undefined }): Promise<Detector> {
+async function loadDetector(v: { cfg?: string | undefined; weights?: string | undefined; names?: string | undefined; model?: string | undefined; size?: string | undefined; numerics?: Numerics; threads?: number | undefined }): Promise<Detector> {
   if (!v.cfg !== !v.weights) throw new UsageError('--cfg and --weights go together (without both, the bundled shapes model is used)');
+  if (v.model !== undefined && v.cfg) throw new UsageError('--model or --cfg/--weights, not both');
   const size = num(v.size, 'size');
-  const m = v.cfg ? { cfg: v.cfg, weights: v.weights!, ...(v.names ? { names: v.names } : {}) } : { cfg: SHAPES_MODEL.cfg, weights: SHAPES_MODEL.weights, names: v.names ?? SHAPES_MODEL.names };
+  const m = v.cfg ? { cfg: v.cfg, weights: v.weights!, ...(v.names ? { names: v.names } : {}) }
+    : v.model !== undefined ? { model: v.model, ...(v.names ? { names: v.names } : {}), onDownloadProgress: downloadBar(v.model) }
+      : { cfg: SHAPES_MODEL.cfg, weights: SHAPES_MODEL.weights, names: v.names ?? SHAPES_MODEL.names };
   return Detector.load({ ...m, ...(size ? { width: size, height: size } : {}), ...(v.numerics ? { numerics: v.numerics } : {}), ...(v.threads === undefined ? {} : { threads: v.threads }) });
 }
 
-async function cmdDetect(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
+/** --verbose: stacks instead of one line per failure */
+let verbose = false;
+
+/** one readable line for a failure, as main() prints them (the stack with --verbose) */
+const failureLine = (e: unknown) => {
+  const err = e as Error & { code?: string };
+  return verbose && err.stack ? err.stack : `${err.code ? `[${err.code}] ` : ''}${err.message}`;
+};
+
+async function cmdDetect(args: string[]): Promise<number> {
+  const { values, positionals: given } = parseArgs({
     args, allowPositionals: true,
-    options: { cfg: { type: 'string' }, weights: { type: 'string' }, names: { type: 'string' }, size: { type: 'string' }, thresh: { type: 'string' }, nms: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      cfg: { type: 'string' }, weights: { type: 'string' }, names: { type: 'string' }, model: { type: 'string' }, size: { type: 'string' },
+      thresh: { type: 'string' }, nms: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    },
   });
-  if (!positionals.length) {
-    if (values.cfg) throw new UsageError(HELP.detect!);
-    console.log(`no image given: using the bundled sample ${SHAPES_MODEL.sample}`);
-    positionals.push(SHAPES_MODEL.sample);
+  if (!given.length) {
+    if (values.cfg || values.model) throw new UsageError(HELP.detect!);
+    console.error(`no image given: using the bundled sample ${SHAPES_MODEL.sample}`);
+    given.push(SHAPES_MODEL.sample);
   }
   const thresh = num(values.thresh, 'thresh', 0.5)!;
   const nms = num(values.nms, 'nms', 0.45)!;
-  // where each annotated image goes, decided before any work: never over an input, never two
-  // images into one file
-  const single = positionals.length === 1 && values.out !== undefined && /\.(png|jpe?g)$/i.test(values.out);
-  const targets = positionals.map((image) => (values.out === undefined ? undefined : single ? values.out : join(values.out, `${basename(image, extname(image))}.png`)));
-  const seen = new Map<string, string>();
-  for (const [i, target] of targets.entries()) {
-    if (target === undefined) continue;
-    const t = resolve(target);
-    if (positionals.some((p) => resolve(p) === t)) throw new UsageError(`--out would overwrite the input ${positionals[i]}`);
-    const other = seen.get(t);
-    if (other !== undefined) throw new UsageError(`--out: ${other} and ${positionals[i]} would both be written to ${target}`);
-    seen.set(t, positionals[i]!);
-  }
+  const images = await expandImages(given);
+  if (!images.length) throw new UsageError(`no images (${IMAGE_EXTENSIONS.join(', ')}) in ${given.join(', ')}`);
+  const targets = outputTargets(images, values.out, given.length > 1 || images.length > 1 || images[0] !== given[0]);
   const det = await loadDetector(values);
+  let failed = 0;
   try {
-    const all: Record<string, unknown[]> = {};
-    for (const [i, image] of positionals.entries()) {
-      const t = performance.now();
-      const dets = await det.detect(image, { thresh, nms });
-      const ms = performance.now() - t;
-      all[image] = dets.map((d) => d.toJSON());
-      if (!values.json) {
-        console.log(`${image}: ${dets.length} detection(s) in ${ms.toFixed(0)} ms`);
-        for (const d of dets) console.log(`  ${d.className}: ${(d.confidence * 100).toFixed(0)}%  [${d.box.x.toFixed(0)}, ${d.box.y.toFixed(0)}, ${d.box.width.toFixed(0)}×${d.box.height.toFixed(0)}]`);
+    for (const [i, image] of images.entries()) {
+      try {
+        const t = performance.now();
+        const dets = await det.detect(image, { thresh, nms });
+        const ms = performance.now() - t;
+        const target = targets[i];
+        if (target !== undefined) {
+          await mkdir(dirname(resolve(target)), { recursive: true });
+          await writeFile(target, await annotate(image, dets, { format: /\.jpe?g$/i.test(target) ? 'jpeg' : 'png' }));
+        }
+        if (values.json) {
+          // one line per image as it is done: a consumer (jq, a pipe) sees results as they come
+          console.log(JSON.stringify({ image, detections: dets.map((d) => d.toJSON()), ...(target === undefined ? {} : { out: target }) }));
+        } else {
+          console.log(`${image}: ${dets.length} detection(s) in ${ms.toFixed(0)} ms`);
+          for (const d of dets) console.log(`  ${d.className}: ${(d.confidence * 100).toFixed(0)}%  [${d.box.x.toFixed(0)}, ${d.box.y.toFixed(0)}, ${d.box.width.toFixed(0)}×${d.box.height.toFixed(0)}]`);
+          if (target !== undefined) console.log(`  → ${target}`);
+        }
+      } catch (e) {
+        // a bad file is reported and the batch goes on; the exit code says something failed
+        failed++;
+        const line = failureLine(e);
+        console.error(`darknet-node detect: ${line.includes(image) ? line : `${image}: ${line}`}`);
+        if (values.json) console.log(JSON.stringify({ image, error: { code: (e as { code?: string }).code ?? 'ERROR', message: (e as Error).message } }));
       }
-      const target = targets[i];
-      if (target !== undefined) {
-        await mkdir(dirname(resolve(target)), { recursive: true });
-        await writeFile(target, await annotate(image, dets, /\.jpe?g$/i.test(target) ? 'jpeg' : 'png'));
-        if (!values.json) console.log(`  → ${target}`);
-      }
-      if (positionals.length > 3) progressBar(i + 1, positionals.length, 'detect');
+      if (images.length > 3) progressBar(i + 1, images.length, 'detect');
     }
-    if (values.json) console.log(JSON.stringify(all, null, 2));
   } finally {
     det.dispose();
   }
+  if (failed) {
+    if (images.length > 1) console.error(`darknet-node detect: ${failed} of ${images.length} images failed`);
+    return 1;
+  }
+  return 0;
+}
+
+const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif', '.avif'];
+
+/**
+ * The images to detect on: files as given (a missing or bad one fails on its turn, the others
+ * still run), directories walked for image files (sorted, recursively, hidden entries skipped).
+ */
+async function expandImages(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase())) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    const st = await stat(p).catch(() => undefined);
+    if (st?.isDirectory()) await walk(p);
+    else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Where each annotated image goes, decided before any work: never over an input, never two
+ * images into one file. One image may go to a file (.png/.jpg); several need a directory.
+ */
+function outputTargets(images: string[], out: string | undefined, several: boolean): Array<string | undefined> {
+  if (out === undefined) return images.map(() => undefined);
+  const isFile = /\.(png|jpe?g)$/i.test(out);
+  if (several && isFile) throw new UsageError(`--out ${out}: ${images.length} images need a directory (e.g. --out annotated/), one file holds one image`);
+  const targets = images.map((image) => (isFile ? out : join(out, `${basename(image, extname(image))}.png`)));
+  const seen = new Map<string, string>();
+  for (const [i, target] of targets.entries()) {
+    const t = resolve(target);
+    if (images.some((p) => resolve(p) === t)) throw new UsageError(`--out would overwrite the input ${images[i]}`);
+    const other = seen.get(t);
+    if (other !== undefined) throw new UsageError(`--out: ${other} and ${images[i]} would both be written to ${target}`);
+    seen.set(t, images[i]!);
+  }
+  return targets;
 }
 
 function printEvaluation(r: CocoEvaluation, map50: number | undefined, perClass: boolean): void {
@@ -241,10 +311,14 @@ async function cmdPartial(args: string[]): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const verbose = argv.includes('--verbose');
+  verbose = argv.includes('--verbose');
   const args = argv.filter((a) => a !== '--verbose');
   const [cmd, ...rest] = args;
-  const commands: Record<string, (a: string[]) => Promise<void>> = { info: cmdInfo, detect: cmdDetect, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild, video: cmdVideo, ...CLASSIFY_COMMANDS };
+  const commands: Record<string, (a: string[]) => Promise<void | number>> = { info: cmdInfo, detect: cmdDetect, models: cmdModels, eval: cmdEval, train: cmdTrain, partial: cmdPartial, bench: cmdBench, build: cmdBuild, video: cmdVideo, ...CLASSIFY_COMMANDS };
+  if (cmd === '--version' || cmd === '-v') {
+    console.log(JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version);
+    return 0;
+  }
   if (!cmd || cmd === '--help' || cmd === '-h') {
     console.log(HELP.main);
     return cmd ? 0 : 2;
@@ -259,15 +333,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await run(rest);
-    return 0;
+    return (await run(rest)) ?? 0;
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as { code?: string })?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       console.error(`darknet-node ${cmd}: ${(e as Error).message}`);
       return 2;
     }
     const err = e as Error & { code?: string };
-    console.error(verbose ? err.stack : `darknet-node ${cmd}: ${err.code ? `[${err.code}] ` : ''}${err.message}`);
+    console.error(verbose ? err.stack : `darknet-node ${cmd}: ${failureLine(err)}`);
     return 1;
   }
 }

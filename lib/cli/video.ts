@@ -11,7 +11,9 @@ import type { Track } from '../track/tracker.js';
 import type { Detection } from '../detections.js';
 import type { StreamFrame } from '../video/stream.js';
 import { VideoWriter } from '../video/writer.js';
-import { boxesSvg, classColor } from './annotate.js';
+import { drawBoxes, rgbCopy } from '../draw/annotate.js';
+import { strokePolyline } from '../draw/canvas.js';
+import { classColor } from '../draw/colors.js';
 import { UsageError } from './usage.js';
 
 export const VIDEO_HELP = `usage: darknet-node video <input> --out <annotated.mp4> [--json <tracks.jsonl>] [options]
@@ -64,16 +66,11 @@ async function drawFrame(r: StreamFrame, trails: Map<number, Array<[number, numb
   }
   const alive = new Set(r.tracks.map((t) => t.id));
   for (const id of trails.keys()) if (!alive.has(id)) trails.delete(id);
-  const paths = live.map((t) => {
-    const [cr, cg, cb] = classColor(t.id);
-    const pts = trails.get(t.id)!.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
-    return `<polyline points="${pts}" fill="none" stroke="rgb(${cr},${cg},${cb})" stroke-width="2" stroke-opacity="0.8"/>`;
-  }).join('');
-  const boxes = live.map((t) => ({ box: t.box, label: `#${t.id} ${t.className ?? t.classId} ${(t.confidence * 100).toFixed(0)}%`, color: classColor(t.id) }));
-  const sharp = (await import('sharp')).default;
-  return sharp(f.data, { raw: { width: f.width, height: f.height, channels: f.channels } })
-    .composite([{ input: Buffer.from(boxesSvg(f.width, f.height, boxes, paths)), top: 0, left: 0 }])
-    .removeAlpha().raw().toBuffer();
+  // drawn into the pixels (Darknet's glyphs, no SVG, no system font): the same on every machine
+  const canvas = rgbCopy({ ...f, data: new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength) });
+  for (const t of live) strokePolyline(canvas, trails.get(t.id)!, 2, classColor(t.id));
+  drawBoxes(canvas, live.map((t) => ({ box: t.box, label: `#${t.id} ${t.className ?? t.classId} ${(t.confidence * 100).toFixed(0)}%`, color: classColor(t.id) })));
+  return Buffer.from(canvas.data.buffer, canvas.data.byteOffset, canvas.data.byteLength);
 }
 
 export async function cmdVideo(args: string[]): Promise<void> {

@@ -189,7 +189,26 @@ function multiScale(cfg: Cfg, shape: NetworkShape): boolean {
  * progress event reports the size it trained at. Not available in GPU builds (Darknet's
  * resize_network there only handles GPU networks; the Trainer trains on the CPU).
  */
-export class Trainer extends EventEmitter {
+/** The events a Trainer emits, typed; declared here so that its types need no @types/node. */
+export interface TrainerEvents {
+  progress: [TrainProgress];
+  checkpoint: [string];
+}
+
+/** The EventEmitter methods a Trainer offers, typed by event. */
+export interface TrainerEmitter {
+  on<K extends keyof TrainerEvents>(event: K, listener: (...args: TrainerEvents[K]) => void): this;
+  once<K extends keyof TrainerEvents>(event: K, listener: (...args: TrainerEvents[K]) => void): this;
+  off<K extends keyof TrainerEvents>(event: K, listener: (...args: TrainerEvents[K]) => void): this;
+  removeAllListeners(event?: keyof TrainerEvents): this;
+  listenerCount(event: keyof TrainerEvents): number;
+  emit<K extends keyof TrainerEvents>(event: K, ...args: TrainerEvents[K]): boolean;
+}
+
+// an EventEmitter at run time, typed by TrainerEmitter in the declarations
+const TrainerBase = EventEmitter as unknown as new () => TrainerEmitter;
+
+export class Trainer extends TrainerBase {
   async train(options: TrainOptions): Promise<TrainResult> {
     const site = callSite();
     try {

@@ -123,7 +123,7 @@ beforeAll(async () => {
   const corpus = buildCorpus(join(DIR, 'corpus'), tiny, tiny.weights, pngPath('dog'), join(DARKNET_SHARE, 'data', 'dog.jpg'))
     .filter((c) => (c.group === 'cfg' || c.group === 'fuzz') && c.load && typeof c.load.cfg === 'string' && c.load.weights === null)
     .flatMap((c) => {
-      const bytes = readFileSync(c.load!.cfg);
+      const bytes = readFileSync(c.load!.cfg as string); // filtered to a path above
       return bytes.includes(0) ? [] : [{ name: `corpus ${c.name}`, text: bytes.toString('utf8') }];
     });
   cases = [...seeds, ...corpus, ...mutants(seeds.map((s) => s.text), 6000).map((text, i) => ({ name: `mutant ${i}`, text }))];

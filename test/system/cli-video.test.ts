@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classColor } from '../../lib/cli/annotate.js';
+import { classColor } from '../../lib/draw/colors.js';
 import { evaluateMot } from '../../lib/eval/mot.js';
 import type { Track } from '../../lib/track/tracker.js';
 import { CACHE, ROOT } from '../helpers/fixtures.js';

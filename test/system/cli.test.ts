@@ -2,13 +2,13 @@
  * The darknet-node command line, run as users run it (node dist/cli/main.js): info, detect with
  * an annotated PNG checked by decoding it, train and eval on a synthetic dataset, exit codes.
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCfg } from '../../lib/cfg/parse.js';
 import { validateCfg } from '../../lib/cfg/validate.js';
-import { classColor } from '../../lib/cli/annotate.js';
+import { classColor } from '../../lib/draw/colors.js';
 import { evaluateCoco } from '../../lib/eval/index.js';
 import { writeRandomWeights } from '../../lib/random-weights.js';
 import { generateSyntheticDataset } from '../../lib/train/index.js';
@@ -37,7 +37,9 @@ describe('darknet-node CLI', () => {
   it('detect --json prints the detections; --out writes an annotated PNG with the boxes drawn', async () => {
     const json = await run('detect', pngPath('dog'), '--cfg', tiny.cfg, '--weights', tiny.weights, '--thresh', '0.7', '--json');
     expect(json.status).toBe(0);
-    const dets = JSON.parse(json.stdout)[pngPath('dog')] as Array<{ classId: number; box: { x: number; y: number; width: number; height: number } }>;
+    const line = JSON.parse(json.stdout) as { image: string; detections: unknown[] };
+    expect(line.image).toBe(pngPath('dog'));
+    const dets = line.detections as Array<{ classId: number; box: { x: number; y: number; width: number; height: number } }>;
     expect(dets.length).toBeGreaterThan(0);
     const out = join(CACHE, 'annotated-dog.png');
     rmSync(out, { force: true });
@@ -170,6 +172,91 @@ describe('darknet-node CLI', () => {
     const clash = await run('detect', join(CACHE, 'cli-a', 'x.png'), join(CACHE, 'cli-b', 'x.png'), '--out', join(CACHE, 'cli-out'), '--cfg', tiny.cfg, '--weights', tiny.weights);
     expect(clash.status).toBe(2);
     expect(clash.stderr).toMatch(/would both be written to/);
+  });
+
+  it('detect keeps going: a bad file is reported on stderr, the others run, exit 1 at the end; --json streams lines; folders are walked', async () => {
+    const dir = join(CACHE, 'cli-batch');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'in', 'sub'), { recursive: true });
+    copyFileSync(pngPath('dog'), join(dir, 'in', 'a.png'));
+    copyFileSync(pngPath('eagle'), join(dir, 'in', 'sub', 'b.png'));
+    writeFileSync(join(dir, 'in', 'broken.jpg'), 'not a jpeg');
+    writeFileSync(join(dir, 'in', 'notes.txt'), 'not an image, not picked up');
+    const missing = join(dir, 'missing.png');
+    const model = ['--cfg', tiny.cfg, '--weights', tiny.weights];
+    const r = await run('detect', pngPath('dog'), missing, pngPath('eagle'), ...model);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`${pngPath('dog')}: `);
+    expect(r.stdout).toContain(`${pngPath('eagle')}: `); // after the failure
+    expect(r.stderr).toMatch(/\[ENOENT\] .*missing\.png: image file not found/);
+    expect(r.stderr).toMatch(/1 of 3 images failed/);
+    expect(r.stderr).not.toMatch(/\r/); // no progress bar outside a terminal
+    // --json: one line per image, errors as lines too; a folder is walked (sorted, recursive)
+    const j = await run('detect', join(dir, 'in'), missing, '--json', ...model);
+    expect(j.status).toBe(1);
+    const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as { image: string; detections?: unknown[]; error?: { code: string } });
+    expect(lines.map((l) => l.image)).toEqual([join(dir, 'in', 'a.png'), join(dir, 'in', 'broken.jpg'), join(dir, 'in', 'sub', 'b.png'), missing]);
+    expect(lines.map((l) => l.error?.code ?? 'ok')).toEqual(['ok', 'IMAGE_DECODE', 'ok', 'ENOENT']);
+    expect(j.stderr).toMatch(/broken\.jpg: cannot decode image/);
+    // --out: a folder of annotated images; a file name for several images is a usage error
+    const o = await run('detect', join(dir, 'in'), '--out', join(dir, 'out'), ...model);
+    expect(o.status).toBe(1); // broken.jpg
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['a.png', 'b.png']);
+    const two = await run('detect', pngPath('dog'), pngPath('eagle'), '--out', join(dir, 'one.png'), ...model);
+    expect(two.status).toBe(2);
+    expect(two.stderr).toMatch(/--out .*one\.png: 2 images need a directory/);
+    expect(existsSync(join(dir, 'one.png'))).toBe(false);
+    // notices go to stderr: stdout keeps results only
+    const n = await run('detect', '--json');
+    expect(n.status).toBe(0);
+    expect(n.stderr).toMatch(/no image given: using the bundled sample/);
+    expect(JSON.parse(n.stdout).detections.length).toBeGreaterThan(0);
+    const v = await run('--version');
+    expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('models list shows the published models and the cache; models get downloads from the base URL (a local server here)', async () => {
+    const { createServer } = await import('node:http');
+    const dir = join(CACHE, 'cli-models');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const weights = join(dir, 'served.weights');
+    await writeRandomWeights(validateCfg(parseCfg(readFileSync(join(ROOT, 'models', 'darknet', 'yolov3-tiny.cfg'), 'utf8'))), weights);
+    const body = readFileSync(weights);
+    const server = createServer((req, res) => {
+      if (req.url === '/yolov3-tiny.weights') res.writeHead(200, { 'content-length': body.length }).end(body);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const env = { ...process.env, DARKNET_NODE_CACHE: join(dir, 'cache'), DARKNET_NODE_MODEL_BASE_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}/` };
+      const cli = (...a: string[]) => runProcess(process.execPath, [CLI, ...a], { timeout: 300_000, env });
+      const before = await cli('models', 'list');
+      expect(before.status).toBe(0);
+      expect(before.stdout).toMatch(/^yolov3 +remote +YOLOv3-416\/608, COCO \(80 classes\) +not downloaded \(248\.0 MB\)$/m);
+      expect(before.stdout).toMatch(/^shapes +bundled +shapes \(5 classes\)/m);
+      expect(before.stdout).toContain(`cache: ${join(dir, 'cache')}`);
+      const get = await cli('models', 'get', 'yolov3-tiny');
+      expect(get.status, get.stderr).toBe(0);
+      expect(get.stdout).toBe(`yolov3-tiny: downloaded, ${join(dir, 'cache', 'yolov3-tiny.weights')}\n`);
+      expect(get.stderr).toBe(''); // no progress bar outside a terminal
+      expect((await cli('models', 'list')).stdout).toMatch(/^yolov3-tiny +cached /m);
+      // on a terminal (script(1) gives one): a progress bar with MB and speed on stderr
+      const tty = await runProcess('script', ['-qec', `${process.execPath} ${CLI} models get yolov3-tiny --cache-dir ${join(dir, 'tty')}`, '/dev/null'], { timeout: 300_000, env });
+      expect(tty.status).toBe(0);
+      expect(tty.stdout).toMatch(/\ryolov3-tiny \[#+\] 35\.4\/35\.4 MB +[\d.]+ MB\/s/);
+      const d = await cli('detect', pngPath('dog'), '--model', 'yolov3-tiny', '--json');
+      expect(d.status, d.stderr).toBe(0);
+      expect(JSON.parse(d.stdout).image).toBe(pngPath('dog'));
+      const bad = await cli('models', 'get', 'yolov4');
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/unknown model "yolov4"/);
+      const gone = await cli('models', 'get', 'yolov3');
+      expect(gone.status).toBe(1);
+      expect(gone.stderr).toMatch(/\[DOWNLOAD\] http:\/\/127\.0\.0\.1:\d+\/yolov3\.weights: HTTP 404/);
+    } finally {
+      server.close();
+    }
   });
 
   it('bench times the network and detect(); build --help explains when a source build is needed', async () => {
