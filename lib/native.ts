@@ -155,7 +155,7 @@ export interface NativeAddon {
   /** RGB pixels of a clean YCbCr/greyscale JPEG (bytes, or a file read on the pool) of at most
    * maxPixels pixels; null when it is not one, or the file cannot be read (lib/input.ts then asks
    * sharp, which decodes or explains it) */
-  decodeJpeg?(source: Uint8Array | string, maxPixels: number): Promise<{ data: Buffer; width: number; height: number } | null>;
+  decodeJpeg?(source: Uint8Array | string, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number } | null>;
 }
 
 /**

@@ -63,8 +63,10 @@ describe('image inputs', () => {
   it("toJSON() is the CLI's --json output for the same image", async () => {
     const dets = await det.detect(SAMPLE);
     const cli = execFileSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'detect', SAMPLE, '--json'], { cwd: ROOT }).toString();
-    const fromCli = JSON.parse(cli.slice(cli.indexOf('{'))) as Record<string, unknown>;
-    expect(JSON.parse(JSON.stringify(dets))).toEqual(fromCli[SAMPLE]);
+    // one JSON line per image: { image, detections }
+    const fromCli = JSON.parse(cli.trim().split('\n')[0]!) as { image: string; detections: unknown };
+    expect(fromCli.image).toBe(SAMPLE);
+    expect(JSON.parse(JSON.stringify(dets))).toEqual(fromCli.detections);
     const j = dets[0]!.toJSON();
     expect(Object.keys(j).sort()).toEqual(['box', 'classId', 'className', 'confidence', 'objectness', 'relative']);
     expect(Object.keys(dets[0]!)).not.toContain('toJSON');

@@ -14,11 +14,14 @@ import { ROOT } from '../helpers/fixtures.js';
 import { run } from '../helpers/proc.js';
 
 const work = mkdtempSync(join(tmpdir(), 'darknet-node-gitsrc-'));
-/** A package folder as npm installs it: scripts/ only, no .git, no darknet/ checkout. */
+/** A package folder as npm installs it: scripts/ and native/build.json (the pinned commit), no
+ * .git, no darknet/ checkout. */
 function pkg(name: string): string {
   const dir = join(work, name);
   mkdirSync(join(dir, 'scripts'), { recursive: true });
-  cpSync(join(ROOT, 'scripts', 'darknet-source.mjs'), join(dir, 'scripts', 'darknet-source.mjs'));
+  mkdirSync(join(dir, 'native'), { recursive: true });
+  for (const f of ['darknet-source.mjs', 'native-build.mjs']) cpSync(join(ROOT, 'scripts', f), join(dir, 'scripts', f));
+  cpSync(join(ROOT, 'native', 'build.json'), join(dir, 'native', 'build.json'));
   return dir;
 }
 

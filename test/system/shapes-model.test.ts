@@ -61,7 +61,7 @@ describe('the shipped shapes model', () => {
     const out = join(CACHE, 'default-annotated.png');
     const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'detect', '--out', out], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/using the bundled sample/);
+    expect(r.stderr).toMatch(/using the bundled sample/); // a notice: stderr, stdout keeps the results
     expect(r.stdout).toMatch(/4 detection\(s\)/);
     for (const name of ['star', 'circle', 'cross', 'triangle']) expect(r.stdout).toContain(`${name}:`);
   });
