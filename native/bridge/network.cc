@@ -151,11 +151,7 @@ Napi::Value Network::Load(const Napi::CallbackInfo &info) {
   } else if (info.Length() > 2 && !info[2].IsUndefined()) {
     Throw(env, "BAD_INPUT", "load options must be an object");
   }
-  BeginWork(env);
-  auto *w = new LoadWorker(env, this, std::move(p), progress);
-  Napi::Promise promise = w->Promise();
-  w->Queue();
-  return promise;
+  return Start<LoadWorker>(env, std::move(p), progress);
 }
 
 // forward(input: Float32Array of batch × inputs): Promise<void>
@@ -165,21 +161,17 @@ Napi::Value Network::Forward(const Napi::CallbackInfo &info) {
   if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
     Throw(env, "BAD_INPUT", "input must be a Float32Array");
   Napi::Float32Array a = info[0].As<Napi::Float32Array>();
-  // A user-facing rule that lib/ does not check yet (Detector/Classifier.forward pass the array
-  // through): kept as BAD_INPUT here until the TypeScript validator owns it. dn_forward asserts it.
+  // lib/handle.ts checks the length for users (BAD_INPUT); here it is the memory-safety invariant
+  // (Darknet reads batch × inputs floats), so a caller past TypeScript gets an internal error
   int w, h, c, batch;
   dn_net_dims(net_, &w, &h, &c, &batch);
   size_t expected = static_cast<size_t>(dn_input_size(net_)) * static_cast<size_t>(batch);
   if (a.ElementLength() != expected)
-    Throw(env, "BAD_INPUT", "input has " + std::to_string(a.ElementLength()) + " floats, the network takes " +
-                                std::to_string(expected) + " (batch " + std::to_string(batch) + " × " +
-                                std::to_string(w) + "×" + std::to_string(h) + "×" + std::to_string(c) + ")");
+    Throw(env, "DARKNET", "internal: input has " + std::to_string(a.ElementLength()) + " floats, the network takes " +
+                              std::to_string(expected) + " (batch " + std::to_string(batch) + " × " +
+                              std::to_string(w) + "×" + std::to_string(h) + "×" + std::to_string(c) + ")");
   std::vector<float> input(a.Data(), a.Data() + a.ElementLength());
-  BeginWork(env);
-  auto *wk = new ForwardWorker(env, this, std::move(input));
-  Napi::Promise p = wk->Promise();
-  wk->Queue();
-  return p;
+  return Start<ForwardWorker>(env, std::move(input));
 }
 
 static float FloatArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
@@ -198,11 +190,7 @@ Napi::Value Network::Detect(const Napi::CallbackInfo &info) {
   p.hier = FloatArg(info, 3, "hierThresh");
   p.nms = FloatArg(info, 4, "nms");
   std::vector<DetectImage> images = ImagesArg(env, info[0]);
-  BeginWork(env);
-  auto *wk = new DetectWorker(env, this, std::move(images), p);
-  Napi::Promise pr = wk->Promise();
-  wk->Queue();
-  return pr;
+  return Start<DetectWorker>(env, std::move(images), p);
 }
 
 // classify(images: as detect's, prep: 'letterbox' | 'resize' | 'crop'): Promise<Float32Array[]>
@@ -217,11 +205,7 @@ Napi::Value Network::Classify(const Napi::CallbackInfo &info) {
   else if (mode == "crop") prep = DN_PREP_CROP;
   else Throw(env, "BAD_INPUT", "preprocessing must be 'letterbox', 'resize' or 'crop'");
   std::vector<DetectImage> images = ImagesArg(env, info[0]);
-  BeginWork(env);
-  auto *wk = new ClassifyWorker(env, this, std::move(images), prep);
-  Napi::Promise pr = wk->Promise();
-  wk->Queue();
-  return pr;
+  return Start<ClassifyWorker>(env, std::move(images), prep);
 }
 
 // The pixels of detect's and classify's images, converted and copied (their counts and sizes are

@@ -4,6 +4,8 @@
 #pragma once
 #include <napi.h>
 
+#include <utility>
+
 #include <atomic>
 #include <cstddef>
 #include <vector>
@@ -45,6 +47,15 @@ class Network : public Napi::ObjectWrap<Network>, public WorkTarget {
 
   void CheckUsable(Napi::Env env, bool needLoaded = true);  // disposed / busy / not loaded
   void BeginWork(Napi::Env env);
+  // Marks the network busy, then queues a worker of type W(env, this, args…): its promise
+  template <class W, class... A>
+  Napi::Value Start(Napi::Env env, A &&...args) {
+    BeginWork(env);
+    auto *w = new W(env, this, std::forward<A>(args)...);
+    Napi::Promise p = w->Promise();
+    w->Queue();
+    return p;
+  }
   void Free(Napi::Env env);
 
   dn_network *net_ = nullptr;
