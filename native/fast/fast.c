@@ -27,6 +27,7 @@
 #include "guard/guard.h"
 #include "layers.h"
 #include "direct.h"
+#include "dnnl.h"
 #include "winograd.h"
 
 /* Darknet's, declared only in its src/ headers. */
@@ -90,6 +91,14 @@ static void make_direct(dn_fast_table *t, int i, layer *l) {
 
 dn_fast_table *dn_make_fast(network *net) {
   dn_fast_table *t = dn_fast_table_new(net->n);
+  /* oneDNN, where it is loaded, takes every plain convolution it can run */
+  if (dn_dnnl_available())
+    for (int i = 0; i < net->n; i++) {
+      layer *l = &net->layers[i];
+      if (!plain_conv(l) || l->groups != 1) continue;
+      if (l->batch_normalize) fold_batchnorm(l);
+      dn_dnnl_prepare(t, i, l);
+    }
   size_t workspace = 0; /* what parse_network_cfg allocated: the largest layer's need */
   double weights = 0;
   for (int i = 0; i < net->n; i++) {
@@ -101,7 +110,7 @@ dn_fast_table *dn_make_fast(network *net) {
   int ncand = 0;
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
-    if (!plain_conv(l) || !winograd_fits(l, workspace)) continue;
+    if (!plain_conv(l) || dn_fast_table_has(t, i) || !winograd_fits(l, workspace)) continue;
     int j = ncand++;
     while (j > 0 && net->layers[cand[j - 1]].w * net->layers[cand[j - 1]].h < l->w * l->h) { cand[j] = cand[j - 1]; j--; }
     cand[j] = i;
@@ -118,7 +127,7 @@ dn_fast_table *dn_make_fast(network *net) {
   dn_free(cand);
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
-    if (dn_fast_table_has(t, i)) continue; /* Winograd */
+    if (dn_fast_table_has(t, i)) continue; /* oneDNN or Winograd */
     if (plain_conv(l)) {
       if (l->batch_normalize) fold_batchnorm(l);
       l->forward = dn_fast_conv_gemm;
