@@ -3,6 +3,8 @@
  * functions of the layers that dominate a YOLO pass are replaced by these:
  *
  *   [convolutional]  batch-norm folded into the weights and biases once at load time, then one of
+ *                    - oneDNN's direct kernels (dnnl.c), for every ungrouped convolution, where
+ *                      libdnnl.so.2 can be loaded (then none of the kernels below runs);
  *                    - Winograd F(2×2,3×3) (winograd.c) for 3×3 stride-1 layers with ≥ 64 input
  *                      channels: 16 instead of 36 products per 2×2 outputs, 16 BLAS products;
  *                    - a direct kernel by output rows (direct.c) for shallow kernels (c·size² ≤
@@ -18,7 +20,7 @@
  * raw outputs move by ~3e-5 and detections match reference numerics (test/native/fast.test.ts). The
  * maxpool, shortcut, activations and every parallel split are bit-identical to Darknet's loops.
  * This file is the policy (which layer gets which kernel, what memory that may cost); the
- * kernels are layers.c, direct.c, winograd.c, im2col.c and matmul.c, and the transformed weights
+ * kernels are dnnl.c, layers.c, direct.c, winograd.c, im2col.c and matmul.c, and the transformed weights
  * live in the network's side table (weights.h). */
 #include "fast.h"
 
