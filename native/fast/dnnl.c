@@ -131,6 +131,7 @@ const char *dn_dnnl_version(void) { return dn_dnnl_available() ? lib.name : NULL
 /* What a primitive is built for. */
 typedef struct {
   int batch, c, h, w, n, size, stride, pad, out_h, out_w, threads;
+  int src_nhwc, dst_nhwc; /* the input / output is NHWC in Darknet's buffer (see nhwc_out) */
   dnnl_memory_desc_t weights; /* the layout fixed at load */
 } plan_key;
 
@@ -161,12 +162,13 @@ static int team_size(void) {
 #endif
 }
 
-static void key_of(const layer *l, int batch, plan_key *k) {
+static void key_of(const layer *l, int batch, int src_nhwc, int dst_nhwc, plan_key *k) {
   memset(k, 0, sizeof *k);
   k->batch = batch;
   k->c = l->c, k->h = l->h, k->w = l->w, k->n = l->n, k->size = l->size, k->stride = l->stride, k->pad = l->pad;
   k->out_h = l->out_h, k->out_w = l->out_w;
   k->threads = team_size();
+  k->src_nhwc = src_nhwc, k->dst_nhwc = dst_nhwc;
 }
 
 static int conv_desc(const plan_key *k, const dnnl_memory_desc_t *weights, dnnl_convolution_desc_t *cd) {
@@ -175,9 +177,9 @@ static int conv_desc(const plan_key *k, const dnnl_memory_desc_t *weights, dnnl_
   /* Darknet's output size truncates: the right/bottom padding is what its formula implies */
   dnnl_dims_t pr = {(k->out_h - 1) * k->stride + k->size - k->h - k->pad, (k->out_w - 1) * k->stride + k->size - k->w - k->pad};
   dnnl_memory_desc_t smd, wmd, bmd, dmd;
-  if (lib.md_init_by_tag(&smd, 4, sd, dnnl_f32, dnnl_format_tag_any) != dnnl_success ||
+  if (lib.md_init_by_tag(&smd, 4, sd, dnnl_f32, k->src_nhwc ? dnnl_nhwc : dnnl_format_tag_any) != dnnl_success ||
       lib.md_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_x) != dnnl_success ||
-      lib.md_init_by_tag(&dmd, 4, dd, dnnl_f32, dnnl_format_tag_any) != dnnl_success)
+      lib.md_init_by_tag(&dmd, 4, dd, dnnl_f32, k->dst_nhwc ? dnnl_nhwc : dnnl_format_tag_any) != dnnl_success)
     return -1;
   if (weights) wmd = *weights;
   else if (lib.md_init_by_tag(&wmd, 4, wd, dnnl_f32, dnnl_format_tag_any) != dnnl_success) return -1;
@@ -265,7 +267,7 @@ static plan *build_plan(const plan_key *k) {
   dnnl_memory_desc_t user_src;
   int ok = lib.prim_create(&p->conv, pd) == dnnl_success;
   lib.pd_destroy(pd);
-  if (ok && !is_tag(&p->src_md, 4, sd, dnnl_nchw)) {
+  if (ok && !k->src_nhwc && !is_tag(&p->src_md, 4, sd, dnnl_nchw)) {
     dnnl_primitive_desc_t rpd = NULL;
     ok = lib.md_init_by_tag(&user_src, 4, sd, dnnl_f32, dnnl_nchw) == dnnl_success &&
          lib.reorder_pd_create(&rpd, &user_src, lib.engine, &p->src_md, lib.engine, lib.attr) == dnnl_success &&
@@ -274,7 +276,9 @@ static plan *build_plan(const plan_key *k) {
     if (rpd) lib.pd_destroy(rpd);
     p->src_bytes = lib.md_size(&p->src_md);
   }
-  if (is_tag(&p->dst_md, 4, dd, dnnl_nchw)) p->dst_block = 0;
+  if (k->src_nhwc && !is_tag(&p->src_md, 4, sd, dnnl_nhwc)) ok = 0;
+  if (k->dst_nhwc) p->dst_block = is_tag(&p->dst_md, 4, dd, dnnl_nhwc) ? 0 : (ok = 0);
+  else if (is_tag(&p->dst_md, 4, dd, dnnl_nchw)) p->dst_block = 0;
   else if (is_tag(&p->dst_md, 4, dd, dnnl_nhwc)) p->dst_block = k->n;
   else if (is_tag(&p->dst_md, 4, dd, dnnl_nChw16c)) p->dst_block = 16;
   else if (is_tag(&p->dst_md, 4, dd, dnnl_nChw8c)) p->dst_block = 8;
@@ -288,9 +292,9 @@ static plan *build_plan(const plan_key *k) {
 }
 
 /* The plan for layer l's shape at the calling thread's team size (built on first use). */
-static plan *find_plan(const layer *l, int batch, const dnnl_memory_desc_t *weights) {
+static plan *find_plan(const layer *l, int batch, int src_nhwc, int dst_nhwc, const dnnl_memory_desc_t *weights) {
   plan_key k;
-  key_of(l, batch, &k);
+  key_of(l, batch, src_nhwc, dst_nhwc, &k);
   k.weights = *weights;
   pthread_mutex_lock(&plans_lock);
   plan *p = plans;
@@ -298,7 +302,7 @@ static plan *find_plan(const layer *l, int batch, const dnnl_memory_desc_t *weig
     plan_key *q = &p->key;
     if (q->batch == k.batch && q->c == k.c && q->h == k.h && q->w == k.w && q->n == k.n && q->size == k.size &&
         q->stride == k.stride && q->pad == k.pad && q->out_h == k.out_h && q->out_w == k.out_w && q->threads == k.threads &&
-        lib.md_equal(&q->weights, &k.weights))
+        q->src_nhwc == k.src_nhwc && q->dst_nhwc == k.dst_nhwc && lib.md_equal(&q->weights, &k.weights))
       break;
   }
   pthread_mutex_unlock(&plans_lock);
@@ -323,13 +327,13 @@ static float *slot_weights(const void *slot) {
 int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
   if (!dn_dnnl_available() || l->groups != 1 || l->size < 1 || l->stride < 1) return 0;
   plan_key k;
-  key_of(l, l->batch, &k);
+  key_of(l, l->batch, 0, 0, &k);
   dnnl_primitive_desc_t pd = make_pd(&k, NULL);
   if (!pd) return 0;
   dnnl_memory_desc_t wmd = *lib.pd_query_md(pd, dnnl_query_weights_md, 0);
   lib.pd_destroy(pd);
   /* the plan this layer will run (and the check that its layouts are ones this file handles) */
-  if (!find_plan(l, l->batch, &wmd)) return 0;
+  if (!find_plan(l, l->batch, 0, 0, &wmd)) return 0;
   size_t bytes = lib.md_size(&wmd), floats = (HEADER_BYTES + bytes + 64 + sizeof(float) - 1) / sizeof(float);
   float *slot = dn_malloc(floats * sizeof(float));
   memcpy(slot, &wmd, sizeof wmd);
@@ -457,10 +461,44 @@ static void unblock_activate(const float *in, float *out, int batch, int n, int 
   }
 }
 
+/* Whether layer i's output can stay NHWC (oneDNN's own layout for these kernels): the next layer
+ * is a oneDNN convolution reading it as its input, and nothing else reads it — no route or
+ * shortcut names it, it is not the network's output (the liveness rule of ops/lean.c). Then
+ * neither layer pays a transposition: yolov3's 1×1 → 3×3 pairs and its heads' chains. Decided
+ * from the network alone, the same way on every pass and for both layers of a pair. */
+static int nhwc_out(const network *net, int i) {
+  if (i < 0 || i + 1 >= net->n || net->layers[i].forward != dn_fast_conv_dnnl || net->layers[i + 1].forward != dn_fast_conv_dnnl)
+    return 0;
+  for (int j = 0; j < net->n; j++) {
+    const layer *l = &net->layers[j];
+    if (l->type == ROUTE)
+      for (int k = 0; k < l->n; k++)
+        if (l->input_layers[k] == i) return 0;
+    if (l->type == SHORTCUT && l->index == i) return 0;
+  }
+  return 1;
+}
+
+/* Darknet's activation on an NHWC output in place (elementwise: the layout does not matter). */
+static void activate_in_place(float *x, size_t count, ACTIVATION a) {
+  if (a == LINEAR) return;
+  size_t chunks = (count + 16383) / 16384;
+#pragma omp parallel for schedule(static) if (count >= PAR_MIN)
+  for (size_t c = 0; c < chunks; c++) {
+    float *p = x + c * 16384;
+    int n = (int)(count - c * 16384 < 16384 ? count - c * 16384 : 16384);
+    if (a == LEAKY)
+      for (int i = 0; i < n; i++) p[i] = (p[i] > 0) ? p[i] : .1 * p[i];
+    else
+      activate_array(p, n, a);
+  }
+}
+
 void dn_fast_conv_dnnl(layer l, network net) {
   const float *slot = dn_fast_weights(net.index);
   const dnnl_memory_desc_t *wmd = (const dnnl_memory_desc_t *)slot;
-  plan *p = find_plan(&l, l.batch, wmd);
+  int src_nhwc = nhwc_out(&net, net.index - 1), dst_nhwc = nhwc_out(&net, net.index);
+  plan *p = find_plan(&l, l.batch, src_nhwc, dst_nhwc, wmd);
   if (!p) dn_guard_fail("oneDNN could not build layer %d's convolution for %d threads", net.index, team_size());
   size_t src_at = 0, dst_at = src_at + (p->src_bytes + 63) / 64 * 64, w_at = dst_at + (p->dst_bytes + 63) / 64 * 64;
   size_t pad_at = w_at + (p->weights_bytes + 63) / 64 * 64;
@@ -507,7 +545,8 @@ void dn_fast_conv_dnnl(layer l, network net) {
   if (s) lib.stream_destroy(s);
   if (!ok) dn_guard_fail("oneDNN failed on layer %d's convolution", net.index);
   int spatial = l.out_h * l.out_w;
-  if (p->dst_block) unblock_activate(dst, l.output, l.batch, l.n, spatial, p->dst_block, l.activation);
+  if (dst_nhwc) activate_in_place(l.output, (size_t)l.batch * l.n * spatial, l.activation);
+  else if (p->dst_block) unblock_activate(dst, l.output, l.batch, l.n, spatial, p->dst_block, l.activation);
   else if (l.activation != LINEAR)
     for (int b = 0; b < l.batch * l.n; b++) activate_array(l.output + (size_t)b * spatial, spatial, l.activation);
 }
@@ -520,6 +559,39 @@ int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
   (void)t, (void)i, (void)l;
   return 0;
 }
+/* Whether layer i's output can stay NHWC (oneDNN's own layout for these kernels): the next layer
+ * is a oneDNN convolution reading it as its input, and nothing else reads it — no route or
+ * shortcut names it, it is not the network's output (the liveness rule of ops/lean.c). Then
+ * neither layer pays a transposition: yolov3's 1×1 → 3×3 pairs and its heads' chains. Decided
+ * from the network alone, the same way on every pass and for both layers of a pair. */
+static int nhwc_out(const network *net, int i) {
+  if (i < 0 || i + 1 >= net->n || net->layers[i].forward != dn_fast_conv_dnnl || net->layers[i + 1].forward != dn_fast_conv_dnnl)
+    return 0;
+  for (int j = 0; j < net->n; j++) {
+    const layer *l = &net->layers[j];
+    if (l->type == ROUTE)
+      for (int k = 0; k < l->n; k++)
+        if (l->input_layers[k] == i) return 0;
+    if (l->type == SHORTCUT && l->index == i) return 0;
+  }
+  return 1;
+}
+
+/* Darknet's activation on an NHWC output in place (elementwise: the layout does not matter). */
+static void activate_in_place(float *x, size_t count, ACTIVATION a) {
+  if (a == LINEAR) return;
+  size_t chunks = (count + 16383) / 16384;
+#pragma omp parallel for schedule(static) if (count >= PAR_MIN)
+  for (size_t c = 0; c < chunks; c++) {
+    float *p = x + c * 16384;
+    int n = (int)(count - c * 16384 < 16384 ? count - c * 16384 : 16384);
+    if (a == LEAKY)
+      for (int i = 0; i < n; i++) p[i] = (p[i] > 0) ? p[i] : .1 * p[i];
+    else
+      activate_array(p, n, a);
+  }
+}
+
 void dn_fast_conv_dnnl(layer l, network net) {
   (void)l;
   dn_guard_fail("internal: layer %d was given oneDNN's forward function in a build without oneDNN", net.index);
