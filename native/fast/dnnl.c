@@ -559,39 +559,6 @@ int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
   (void)t, (void)i, (void)l;
   return 0;
 }
-/* Whether layer i's output can stay NHWC (oneDNN's own layout for these kernels): the next layer
- * is a oneDNN convolution reading it as its input, and nothing else reads it — no route or
- * shortcut names it, it is not the network's output (the liveness rule of ops/lean.c). Then
- * neither layer pays a transposition: yolov3's 1×1 → 3×3 pairs and its heads' chains. Decided
- * from the network alone, the same way on every pass and for both layers of a pair. */
-static int nhwc_out(const network *net, int i) {
-  if (i < 0 || i + 1 >= net->n || net->layers[i].forward != dn_fast_conv_dnnl || net->layers[i + 1].forward != dn_fast_conv_dnnl)
-    return 0;
-  for (int j = 0; j < net->n; j++) {
-    const layer *l = &net->layers[j];
-    if (l->type == ROUTE)
-      for (int k = 0; k < l->n; k++)
-        if (l->input_layers[k] == i) return 0;
-    if (l->type == SHORTCUT && l->index == i) return 0;
-  }
-  return 1;
-}
-
-/* Darknet's activation on an NHWC output in place (elementwise: the layout does not matter). */
-static void activate_in_place(float *x, size_t count, ACTIVATION a) {
-  if (a == LINEAR) return;
-  size_t chunks = (count + 16383) / 16384;
-#pragma omp parallel for schedule(static) if (count >= PAR_MIN)
-  for (size_t c = 0; c < chunks; c++) {
-    float *p = x + c * 16384;
-    int n = (int)(count - c * 16384 < 16384 ? count - c * 16384 : 16384);
-    if (a == LEAKY)
-      for (int i = 0; i < n; i++) p[i] = (p[i] > 0) ? p[i] : .1 * p[i];
-    else
-      activate_array(p, n, a);
-  }
-}
-
 void dn_fast_conv_dnnl(layer l, network net) {
   (void)l;
   dn_guard_fail("internal: layer %d was given oneDNN's forward function in a build without oneDNN", net.index);
