@@ -37,7 +37,7 @@
       "dependencies": ["darknet_core"],
       "sources": ["<!@(node scripts/native-build.mjs sources c)"],
       "include_dirs": ["native", "<(darknet_src)/include", "<!@(node scripts/find-blas.mjs --include)"],
-      "defines": ["DN_BLAS=<!(node scripts/find-blas.mjs --define)", "DN_JPEG=<!(node scripts/native-build.mjs jpeg)"],
+      "defines": ["DN_BLAS=<!(node scripts/find-blas.mjs --define)", "DN_JPEG=<!(node scripts/native-build.mjs jpeg)", "DN_DNNL=<!(node scripts/native-build.mjs dnnl)"],
       "cflags": ["<!@(node scripts/native-build.mjs cflags c)", "-fopenmp", "-fPIC", "-fvisibility=hidden"],
     },
     {

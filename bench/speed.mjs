@@ -49,7 +49,7 @@ function machine() {
   const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/) ?? [];
   const simd = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16'].filter((f) => flags.includes(f));
   const caps = capabilities();
-  return `${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown CPU'}; SIMD: ${simd.join(' ')}; BLAS: ${caps.blas ?? 'none (Darknet gemm)'}; OpenMP: ${caps.openmp}`;
+  return `${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown CPU'}; SIMD: ${simd.join(' ')}; convolutions: ${caps.dnnl ?? 'own kernels'}; BLAS: ${caps.blas ?? 'none (Darknet gemm)'}; OpenMP: ${caps.openmp}`;
 }
 
 /** A persistent OpenCV process (bench/peers/opencv_dnn.py) answering "run N" requests. */

@@ -114,6 +114,9 @@ export interface NativeCapabilities {
   darknetSourceHash: string;
   /** what decodes clean JPEGs natively (libjpeg-turbo, loaded at run time); null: sharp decodes them all */
   jpeg?: string | null;
+  /** what runs fast numerics' convolutions where it is installed (oneDNN, libdnnl.so.2, loaded at
+   * run time; e.g. "oneDNN 2.6.3 (avx512_core)"); null: the addon's own kernels over `blas` */
+  dnnl?: string | null;
 }
 
 export interface NativeTrainOptions {

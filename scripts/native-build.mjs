@@ -12,6 +12,8 @@
 //                                          where scripts/darknet-source.mjs finds the source)
 //   native-build.mjs jpeg                  1 when the C compiler ($CC, else cc) finds libjpeg's
 //                                          header (native/image/jpeg.c is then built in), else 0
+//   native-build.mjs dnnl                  1 when it finds oneDNN's header dnnl.h (libdnnl-dev:
+//                                          native/fast/dnnl.c is then built in), else 0
 //                                          (CMakeLists.txt asks the same with check_include_files)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -60,15 +62,19 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
         const dir = arg ? resolve(arg) : execFileSync(process.execPath, [join(ROOT, 'scripts', 'darknet-source.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
         return darknetSourceHash(dir);
       }
-      case 'jpeg': {
-        const cc = (process.env.CC || 'cc').split(/\s+/);
-        const r = spawnSync(cc[0], [...cc.slice(1), '-fsyntax-only', '-x', 'c', '-'], { input: '#include <stdio.h>\n#include <jpeglib.h>\n', stdio: ['pipe', 'ignore', 'ignore'] });
-        return r.status === 0 ? '1' : '0';
-      }
+      case 'jpeg': return compiles('#include <stdio.h>\n#include <jpeglib.h>\n');
+      case 'dnnl': return compiles('#include <dnnl.h>\n');
       default:
         process.stderr.write(`native-build.mjs: unknown query ${what}\n`);
         process.exit(2);
     }
   })();
   process.stdout.write(out);
+}
+
+/** '1' when the C compiler ($CC, else cc) accepts `source` (a header check), else '0'. */
+function compiles(source) {
+  const cc = (process.env.CC || 'cc').split(/\s+/);
+  const r = spawnSync(cc[0], [...cc.slice(1), '-fsyntax-only', '-x', 'c', '-'], { input: source, stdio: ['pipe', 'ignore', 'ignore'] });
+  return r.status === 0 ? '1' : '0';
 }

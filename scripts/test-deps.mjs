@@ -8,6 +8,9 @@
 //   libopenblas-openmp-dev the BLAS behind fast numerics: without it the addon uses Darknet's
 //                         gemm and the suite runs several times slower; installed here, the addon
 //                         is rebuilt with it
+//   libdnnl-dev           oneDNN, which runs fast numerics' convolutions where libdnnl.so.2 loads
+//                         (native/fast/dnnl.c; its header is a build check): installed here, the
+//                         addon is rebuilt with it, so the suites test the path users get
 //   ccache                the install test's second source build (test/system/install.test.ts)
 //   ffmpeg                the video tests: detectStream decodes with it, and the tests encode,
 //                         serve and probe their synthetic clips with it (test/native/video*.test.ts)
@@ -28,6 +31,7 @@ const NEEDS = [
   { pkg: 'ccache', has: () => spawnSync('ccache', ['--version']).status === 0 },
   { pkg: 'ffmpeg', has: () => spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0 },
   { pkg: 'libopenblas-openmp-dev', has: () => spawnSync(process.execPath, [join(ROOT, 'scripts', 'find-blas.mjs'), '--define'], { encoding: 'utf8' }).stdout.trim() === '1' },
+  { pkg: 'libdnnl-dev', has: () => spawnSync(process.execPath, [join(ROOT, 'scripts', 'native-build.mjs'), 'dnnl'], { encoding: 'utf8' }).stdout.trim() === '1' },
 ];
 
 const venvPython = join(ROOT, '.venv', 'bin', 'python');
@@ -70,9 +74,9 @@ if (!aptRun('install', '-y', '--no-install-recommends', ...missing) && !(aptRun(
   console.error(`npm test: could not install them; run:\n\n  ${command}\n`);
   process.exit(1);
 }
-if (missing.includes('libopenblas-openmp-dev')) {
-  console.error('npm test: rebuilding the addon with OpenBLAS');
-  // the configure step that found no BLAS is cached: drop it so that CMake looks again
+if (missing.includes('libopenblas-openmp-dev') || missing.includes('libdnnl-dev')) {
+  console.error('npm test: rebuilding the addon with the new libraries');
+  // the configure step that found no BLAS (or no dnnl.h) is cached: drop it so that CMake looks again
   rmSync(join(ROOT, 'build', 'CMakeCache.txt'), { force: true });
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--force'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

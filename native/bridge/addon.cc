@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "fast/dnnl_lib.h"
 #include "image/jpeg.h"
 #include "jpeg_worker.h"
 #include "runtime/blas.h"
@@ -58,6 +59,8 @@ class Addon : public Napi::Addon<Addon> {
     o.Set("defaultThreads", dn_default_threads());
     const char *jpeg = dn_jpeg_version();
     o.Set("jpeg", jpeg ? Napi::Value(Napi::String::New(env, jpeg)) : env.Null());
+    const char *dnnl = dn_dnnl_version();
+    o.Set("dnnl", dnnl ? Napi::Value(Napi::String::New(env, dnnl)) : env.Null());
     o.Set("darknetCommit", DARKNET_COMMIT);
     o.Set("darknetSource", DARKNET_ORIGIN);
     // sha256 of the Darknet files this binary compiled (scripts/native-build.mjs darknetSourceHash)

@@ -3,6 +3,8 @@
  * functions of the layers that dominate a YOLO pass are replaced by these:
  *
  *   [convolutional]  batch-norm folded into the weights and biases once at load time, then one of
+ *                    - oneDNN's direct kernels (dnnl.c), for every ungrouped convolution, where
+ *                      libdnnl.so.2 can be loaded (then none of the kernels below runs);
  *                    - Winograd F(2×2,3×3) (winograd.c) for 3×3 stride-1 layers with ≥ 64 input
  *                      channels: 16 instead of 36 products per 2×2 outputs, 16 BLAS products;
  *                    - a direct kernel by output rows (direct.c) for shallow kernels (c·size² ≤
@@ -18,7 +20,7 @@
  * raw outputs move by ~3e-5 and detections match reference numerics (test/native/fast.test.ts). The
  * maxpool, shortcut, activations and every parallel split are bit-identical to Darknet's loops.
  * This file is the policy (which layer gets which kernel, what memory that may cost); the
- * kernels are layers.c, direct.c, winograd.c, im2col.c and matmul.c, and the transformed weights
+ * kernels are dnnl.c, layers.c, direct.c, winograd.c, im2col.c and matmul.c, and the transformed weights
  * live in the network's side table (weights.h). */
 #include "fast.h"
 
@@ -27,6 +29,7 @@
 #include "guard/guard.h"
 #include "layers.h"
 #include "direct.h"
+#include "dnnl.h"
 #include "winograd.h"
 
 /* Darknet's, declared only in its src/ headers. */
@@ -90,6 +93,14 @@ static void make_direct(dn_fast_table *t, int i, layer *l) {
 
 dn_fast_table *dn_make_fast(network *net) {
   dn_fast_table *t = dn_fast_table_new(net->n);
+  /* oneDNN, where it is loaded, takes every plain convolution it can run */
+  if (dn_dnnl_available())
+    for (int i = 0; i < net->n; i++) {
+      layer *l = &net->layers[i];
+      if (!plain_conv(l) || l->groups != 1) continue;
+      if (l->batch_normalize) fold_batchnorm(l);
+      dn_dnnl_prepare(t, i, l);
+    }
   size_t workspace = 0; /* what parse_network_cfg allocated: the largest layer's need */
   double weights = 0;
   for (int i = 0; i < net->n; i++) {
@@ -101,7 +112,7 @@ dn_fast_table *dn_make_fast(network *net) {
   int ncand = 0;
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
-    if (!plain_conv(l) || !winograd_fits(l, workspace)) continue;
+    if (!plain_conv(l) || dn_fast_table_has(t, i) || !winograd_fits(l, workspace)) continue;
     int j = ncand++;
     while (j > 0 && net->layers[cand[j - 1]].w * net->layers[cand[j - 1]].h < l->w * l->h) { cand[j] = cand[j - 1]; j--; }
     cand[j] = i;
@@ -118,7 +129,7 @@ dn_fast_table *dn_make_fast(network *net) {
   dn_free(cand);
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
-    if (dn_fast_table_has(t, i)) continue; /* Winograd */
+    if (dn_fast_table_has(t, i)) continue; /* oneDNN or Winograd */
     if (plain_conv(l)) {
       if (l->batch_normalize) fold_batchnorm(l);
       l->forward = dn_fast_conv_gemm;

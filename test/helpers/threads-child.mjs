@@ -1,13 +1,13 @@
 // For threads.test.ts: in a process whose environment the test chose (OpenBLAS reads
 // OPENBLAS_CORETYPE once, when the addon loads), detect with each thread count and print one JSON
-// line: the BLAS in use and, per model, a digest of the raw head outputs and detections per
+// line: the BLAS in use, oneDNN if loaded, and, per model, a digest of the raw head outputs and detections per
 // thread count. argv: a JSON list of { name, cfg, weights }, a JSON list of image paths, then a
 // JSON list of thread counts.
 import { createHash } from 'node:crypto';
 import { Detector, capabilities } from '../../dist/index.js';
 
 const [models, images, threadCounts] = process.argv.slice(2).map((a) => JSON.parse(a));
-const out = { blas: capabilities().blas, models: {} };
+const out = { blas: capabilities().blas, dnnl: capabilities().dnnl ?? null, models: {} };
 for (const m of models) {
   const d = await Detector.load({ cfg: m.cfg, weights: m.weights, threads: threadCounts[0] });
   const digests = {};

@@ -9,6 +9,8 @@ export const THREADS = [1, 2, 3, 4];
 
 export interface ChildResult {
   blas: string | null;
+  /** capabilities().dnnl in the child: oneDNN ran the convolutions */
+  dnnl: string | null;
   /** per model name: thread count → digest of raw outputs and detections */
   models: Record<string, Record<string, string>>;
 }

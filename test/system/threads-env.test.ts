@@ -11,14 +11,14 @@ import { digestsInChild, ENVIRONMENTS, expectThreadInvariant, SHAPES } from '../
 describe.each(ENVIRONMENTS)('threads give the same bytes with %s', (label, env) => {
   it('shapes model and yolov3-tiny with 1–4 threads on three images', async () => {
     const r = await digestsInChild(env(), [SHAPES, { ...(await ensureModel('tiny')), name: 'tiny' }]);
-    console.log(`${label}: ${r.blas ?? 'no BLAS'} → ${JSON.stringify(r.models)}`);
+    console.log(`${label}: ${r.dnnl ?? 'no oneDNN'}, ${r.blas ?? 'no BLAS'} → ${JSON.stringify(r.models)}`);
     expectThreadInvariant(r, env(), ['shapes', 'tiny']);
   });
 
   it('yolov3 (every layer shape) with 1–3 threads on one image', async () => {
     const threads = [1, 2, 3];
     const r = await digestsInChild(env(), [{ ...(await ensureModel('yolov3')), name: 'yolov3' }], { images: [pngPath('dog')], threads });
-    console.log(`${label}: ${r.blas ?? 'no BLAS'} → ${JSON.stringify(r.models)}`);
+    console.log(`${label}: ${r.dnnl ?? 'no oneDNN'}, ${r.blas ?? 'no BLAS'} → ${JSON.stringify(r.models)}`);
     expectThreadInvariant(r, env(), ['yolov3'], threads);
   });
 });

@@ -1,0 +1,23 @@
+/* Fast numerics' convolutions by oneDNN (libdnnl.so.2, loaded on first use; see dnnl.c). */
+#ifndef DN_FAST_DNNL_H
+#define DN_FAST_DNNL_H
+#include <stddef.h>
+
+#include "darknet.h"
+#include "dnnl_lib.h"
+#include "weights.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Inside a guarded load, batch-norm already folded: layer i of net gets oneDNN's weights in side
+ * table slot i and dn_fast_conv_dnnl as its forward function. 0 when oneDNN cannot run it (the
+ * layer is left as it was). */
+int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l);
+void dn_fast_conv_dnnl(layer l, network net);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
