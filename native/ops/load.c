@@ -23,6 +23,8 @@ typedef struct {
   const char *cfg, *weights;
   const dn_load_opts *o;
   struct dn_network *h;
+  int may_write; /* a miss may write the cache (not on the reload that follows a write) */
+  int written;   /* out: the cache was written; the network is still on private memory */
 } load_ctx;
 
 #ifdef GPU
@@ -103,7 +105,8 @@ static void do_weights_and_lean(void *p) {
   }
   if (fast) h->fast = dn_make_fast(h->net); /* set last: a failed call's allocations are gone */
   st->transform_ms = now_ms() - t;
-  if (use_cache) {
+  if (use_cache && !c->may_write) st->cache = DN_CACHE_FAILED; /* the file just written did not load */
+  if (use_cache && c->may_write) {
     t = now_ms();
     char why[256];
     if (!dn_cache_key_still(c->weights, &key)) {
@@ -113,16 +116,16 @@ static void do_weights_and_lean(void *p) {
       st->cache = DN_CACHE_FAILED;
       snprintf(st->note, sizeof st->note, "%s", why);
     } else {
-      int rc = dn_cache_attach(h, o->cache_dir, &key, fast, why, sizeof why);
-      /* the note keeps why the cache was (re)built */
-      st->cache = rc == DN_CACHE_HIT ? DN_CACHE_BUILT : rc > 0 ? rc : DN_CACHE_FAILED;
-      if (rc < 0) snprintf(st->note, sizeof st->note, "%s", why);
-      st->mapped = dn_cache_mapped_bytes(h);
+      st->cache = DN_CACHE_BUILT;
+      c->written = 1; /* dn_load reloads from the file: the note keeps why it was (re)built */
     }
     st->cache_ms = now_ms() - t;
-    dn_free(orig);
   }
+  dn_free(orig);
 }
+
+static int load_once(const char *cfg, const char *weights, const dn_load_opts *o, int may_write, dn_network **out,
+                     int *written, char *err, size_t errlen);
 
 int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_network **out, char *err, size_t errlen) {
   *out = NULL;
@@ -145,11 +148,40 @@ int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_netw
     return -1;
   }
 #endif
+  dn_network *h;
+  int written = 0;
+  if (load_once(cfg, weights, o, 1, &h, &written, err, errlen) != 0) return -1;
+  if (written) {
+    /* The cache was just written from this network's private weights. Rather than map the file
+     * beside them (both resident at once: ~770 MB for yolov3), free the network and load it
+     * again from the file (parse + map, a fraction of the first load); should that find the
+     * file unusable, it reads the .weights again without writing. */
+    dn_load_stats first = h->stats;
+    dn_free_network(h);
+    if (load_once(cfg, weights, o, 0, &h, &written, err, errlen) != 0) return -1;
+    dn_load_stats *st = &h->stats;
+    st->parse_ms += first.parse_ms;
+    st->lean_ms += first.lean_ms;
+    st->read_ms += first.read_ms;
+    st->transform_ms += first.transform_ms;
+    st->cache_ms += first.cache_ms;
+    if (st->cache == DN_CACHE_HIT) {
+      st->cache = DN_CACHE_BUILT;
+      snprintf(st->note, sizeof st->note, "%s", first.note);
+    }
+  }
+  *out = h;
+  return 0;
+}
+
+static int load_once(const char *cfg, const char *weights, const dn_load_opts *o, int may_write, dn_network **out,
+                     int *written, char *err, size_t errlen) {
+  int device = o->device;
   struct dn_network *h = calloc(1, sizeof *h);
   if (!h) { snprintf(err, errlen, "out of memory"); return -1; }
   h->threads = o->threads;
   h->device = device;
-  load_ctx c = {cfg, weights, o, h};
+  load_ctx c = {cfg, weights, o, h, may_write, 0};
   /* Construction is serialized (GPU builds switch the global gpu_index for it); the skip-init
    * flag and the rand() stream make_yolo_layer reseeds are this thread's own (guard/rand.c). Reading
    * weights (most of a load) runs in parallel. */
@@ -176,8 +208,10 @@ int dn_load(const char *cfg, const char *weights, const dn_load_opts *o, dn_netw
   }
   if (rc != 0) { free(h); return -1; }
   *out = h;
+  *written = c.written;
   return 0;
 }
+
 
 /* free_network() leaves the workspace, yolo masks, LR schedule and counters behind: a few MB per
  * load/dispose cycle in a long-running process. Free them before handing over. */
