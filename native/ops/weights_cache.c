@@ -497,35 +497,33 @@ static int same_file(const struct dn_wmap *m, const dn_cache_key *k, const struc
   return m->key[0] == k->key[0] && m->key[1] == k->key[1] && m->dev == (uint64_t)st->st_dev && m->ino == (uint64_t)st->st_ino;
 }
 
-/* The process's mapping of the file now at the slot's name, or a new one from it (another thread
- * may map the same file meanwhile: the first registered wins, the other is dropped). A mapping
+/* The process's mapping of the file now at the slot's name, or a new one from it. A mapping
  * of a file deleted or replaced since stays with the networks using it but is not handed out:
  * the load rebuilds or maps the new file, which other processes then share too. */
 static struct dn_wmap *acquire_map(const char *dir, const dn_cache_key *k, char *why, size_t whylen) {
+  /* one opener at a time: copies loading at once (a DetectorPool) wait and share the first one's
+   * mapping instead of each mapping the file (two mappings count twice in the process's RSS) */
+  static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&open_lock);
   char path[4096];
   file_name(path, sizeof path, dir, k);
   struct stat st;
+  struct dn_wmap *found = NULL;
   if (stat(path, &st) == 0) {
     pthread_mutex_lock(&maps_lock);
-    for (struct dn_wmap *m = maps; m; m = m->next)
-      if (same_file(m, k, &st)) { m->refs++; pthread_mutex_unlock(&maps_lock); return m; }
+    for (struct dn_wmap *m = maps; m && !found; m = m->next)
+      if (same_file(m, k, &st)) { m->refs++; found = m; }
     pthread_mutex_unlock(&maps_lock);
   }
-  struct dn_wmap *fresh = open_verified(path, k, why, whylen);
-  if (!fresh) return NULL;
-  pthread_mutex_lock(&maps_lock);
-  for (struct dn_wmap *m = maps; m; m = m->next)
-    if (m->key[0] == fresh->key[0] && m->key[1] == fresh->key[1] && m->dev == fresh->dev && m->ino == fresh->ino) {
-      m->refs++;
-      pthread_mutex_unlock(&maps_lock);
-      unmap(fresh);
-      return m;
-    }
-  fresh->refs = 1;
-  fresh->next = maps;
-  maps = fresh;
-  pthread_mutex_unlock(&maps_lock);
-  return fresh;
+  if (!found && (found = open_verified(path, k, why, whylen)) != NULL) {
+    found->refs = 1;
+    pthread_mutex_lock(&maps_lock);
+    found->next = maps;
+    maps = found;
+    pthread_mutex_unlock(&maps_lock);
+  }
+  pthread_mutex_unlock(&open_lock);
+  return found;
 }
 
 /* Whether the file's tables describe this parsed network exactly. */
