@@ -28,10 +28,10 @@
 #define rand() dn_rand()
 #define srand(seed) dn_srand(seed)
 
-/* Weight initialisation draws (convolutional/connected/local layers) yield 0 on the thread that
- * is loading a network with weights. Inline, so the per-weight cost is one load and a branch. utils.c
- * itself defines the real generators (compat/utils_tu.c renames them there). Darknet's later
- * `float rand_normal();` declarations redeclare these static functions, which C allows. */
+/* Weight initialisation draws (connected/local layers) yield 0 on the thread that is loading a
+ * network with weights. Inline, so the per-weight cost is one load and a branch. utils.c itself
+ * defines the real generators (compat/utils_tu.c renames them there). Darknet's later
+ * `float rand_uniform(float, float);` declaration redeclares this static function, which C allows. */
 static inline float dn_rand_uniform_inline(float min, float max) {
   return dn_skip_init_here() ? 0.f : dn_rand_uniform_real(min, max);
 }
