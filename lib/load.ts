@@ -191,6 +191,9 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
     // the edited cfg goes to Darknet as text (an in-memory file): no temporary file to leave behind
     const loading = nativeNet.load(cfgPath, weights, { cfgText: serializeCfg(cfg), lean: !training, device, fast: numerics === 'fast', threads, ...(cacheDir ? { cacheDir } : {}), ...(progress ? { onProgress: progress } : {}) });
     await (signal ? abandonable(loading, signal, () => nativeNet.dispose()) : loading);
+    // progress calls made before the load finished (a cache hit makes its only one at the end)
+    // reach the event loop in the same turn as the result, just after it: let them run first
+    if (progress) await new Promise<void>((resolve) => setImmediate(resolve));
     if (progressError) {
       nativeNet.dispose();
       throw progressError.error;

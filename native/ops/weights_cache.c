@@ -340,7 +340,9 @@ int dn_cache_write(struct dn_network *h, const char *dir, const dn_cache_key *k,
       say(why, whylen, "layer %d: transformed weights the cache does not know", i);
       return -1;
     }
-    states[i] = (layer_state){(int32_t)l->type, fw, l->batch_normalize, cached_type(l) && !l->weights};
+    /* weights freed: a layer that holds weights by type but no longer has them (Winograd's) */
+    states[i] = (layer_state){(int32_t)l->type, fw, l->batch_normalize,
+                              cached_type(l) && field_floats(l, F_WEIGHTS) > 0 && !l->weights};
     if (!cached_type(l)) continue;
     for (int f = 0; f < F_COUNT; f++) {
       const float *src = record_source(h, i, f);

@@ -9,7 +9,11 @@ import { chmodSync, copyFileSync, mkdtempSync, openSync, readdirSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Classifier } from '../../lib/classifier.js';
+import { parseCfg } from '../../lib/cfg/parse.js';
+import { validateCfg } from '../../lib/cfg/validate.js';
 import { Detector } from '../../lib/detector.js';
+import { writeRandomWeights } from '../../lib/random-weights.js';
 import type { Numerics } from '../../lib/options.js';
 import { weightsCache } from '../../lib/options.js';
 import { ensureModel, readRaw, type ModelFixture } from '../helpers/fixtures.js';
@@ -208,6 +212,32 @@ describe('nothing done to the files during use crashes', () => {
     writeFileSync(file, 'x');
     const r = await run(join(file, 'sub'));
     expect(r.report.cache).toBe('off');
+  });
+});
+
+describe('other layer types', () => {
+  it('[connected] with batch-norm and [softmax] (a classifier): built, then hit, same outputs', async () => {
+    const cfg = join(root, 'cls.cfg');
+    const text = '[net]\nwidth=32\nheight=32\nchannels=3\n\n[convolutional]\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=leaky\nbatch_normalize=1\n\n[connected]\noutput=10\nactivation=linear\nbatch_normalize=1\n\n[softmax]\n';
+    writeFileSync(cfg, text);
+    const weights = join(root, 'cls.weights');
+    await writeRandomWeights(validateCfg(parseCfg(text)), weights, { seed: 5 });
+    const input = new Float32Array(32 * 32 * 3).map((_, i) => (i % 97) / 97);
+    const dir = freshDir();
+    const outs: Array<{ cache: string; out: Buffer }> = [];
+    for (const cache of [false, dir, dir] as const) {
+      for (const numerics of ['fast', 'reference'] as const) {
+        const c = await Classifier.load({ cfg, weights, cache, numerics });
+        try {
+          const out = await c.forward(input);
+          outs.push({ cache: `${numerics}:${c.loadReport().cache}`, out: Buffer.from(out.buffer, out.byteOffset, out.byteLength) });
+        } finally {
+          c.dispose();
+        }
+      }
+    }
+    expect(outs.map((o) => o.cache)).toEqual(['fast:off', 'reference:off', 'fast:built', 'reference:built', 'fast:hit', 'reference:hit']);
+    for (let i = 2; i < 6; i++) expect(outs[i]!.out.equals(outs[i % 2]!.out)).toBe(true);
   });
 });
 
