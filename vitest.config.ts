@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Three tiers (README, "Tests"): `npm test` runs them all; `npm run test:quick` runs unit + native.
@@ -13,6 +14,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 180_000,
     hookTimeout: 600_000,
+    // compiled-weights caches of the tests' models stay in the test cache, never in ~/.cache
+    env: { DARKNET_NODE_WEIGHTS_CACHE: fileURLToPath(new URL('./test/.cache/compiled', import.meta.url)) },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'native', include: ['test/native/**/*.test.ts'], globalSetup: NEEDS_ADDON } },

@@ -1,17 +1,30 @@
 // One measurement in a fresh process (peak RSS is per process): load, then one detect.
-// usage: node bench/footprint-child.mjs cfg weights [training]  → one JSON line.
+// usage: node bench/footprint-child.mjs cfg weights [mode]  → one JSON line.
+//   mode '' (default numerics), 'reference', 'training', 'pool' (a DetectorPool of 2, one detect
+//   on each copy), 'hold' (prints its line, then keeps the network until stdin closes: the parent
+//   reads /proc/<pid>/smaps_rollup meanwhile).
+// The compiled-weights cache follows $DARKNET_NODE_WEIGHTS_CACHE (a directory, or 'off').
 import { readFileSync } from 'node:fs';
-import { Detector } from '../dist/index.js';
+import { Detector, DetectorPool } from '../dist/index.js';
 
 const hwmMB = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
-const [cfg, weights, mode] = process.argv.slice(2);
+const [cfg, weights, mode = ''] = process.argv.slice(2);
 const raw = { data: new Uint8Array(768 * 576 * 3).fill(102), width: 768, height: 576, channels: 3 };
 const base = hwmMB();
 let t = performance.now();
-const det = await Detector.load({ cfg, weights, training: mode === 'training' });
+const opts = { cfg, weights, training: mode === 'training', ...(mode === 'reference' ? { numerics: 'reference' } : {}) };
+const det = mode === 'pool' ? await DetectorPool.load({ ...opts, instances: 2 }) : await Detector.load(opts);
 const load = (performance.now() - t) / 1000;
 const rssLoadMB = hwmMB();
 t = performance.now();
-await det.detect(raw);
+if (mode === 'pool') await Promise.all([det.detect(raw), det.detect(raw)]);
+else await det.detect(raw);
 const detect = (performance.now() - t) / 1000;
-console.log(JSON.stringify({ load, detect, rssLoadMB, rssDetectMB: hwmMB(), baseMB: base, memory: det.memory() }));
+const report = mode === 'pool' ? undefined : det.loadReport();
+const memory = mode === 'pool' ? undefined : det.memory();
+console.log(JSON.stringify({ load, detect, rssLoadMB, rssDetectMB: hwmMB(), baseMB: base, memory, report }));
+if (mode === 'hold') {
+  process.stdin.resume();
+  await new Promise((resolve) => process.stdin.once('end', resolve));
+}
+det.dispose();

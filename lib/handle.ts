@@ -3,7 +3,7 @@ import { DarknetError } from './errors.js';
 import { networkInfo, type NetworkInfo } from './info.js';
 import * as is from './is.js';
 import { InFlight, SerialQueue } from './lock.js';
-import type { MemoryUsage, NativeNetwork } from './native.js';
+import type { LoadReport, MemoryUsage, NativeNetwork } from './native.js';
 import * as rules from './options.js';
 import type { Numerics } from './options.js';
 import type { WeightsHeader } from './weights.js';
@@ -62,6 +62,12 @@ export abstract class NetworkHandle {
   memory(): MemoryUsage {
     this.assertUsable();
     return this.net.memory();
+  }
+
+  /** How the load went: time by phase, and whether the weights came from the compiled-weights cache. */
+  loadReport(): LoadReport {
+    this.assertUsable();
+    return this.net.loadStats();
   }
 
   /** Frees the native network now, or as soon as a call in flight finishes. Idempotent. */

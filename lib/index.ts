@@ -23,7 +23,7 @@ export type { RandomWeightsOptions } from './random-weights.js';
 export { COCO_NAMES } from './coco-names.js';
 export { SHAPES_MODEL } from './models.js';
 export { capabilities } from './native.js';
-export type { MemoryUsage, NativeCapabilities, GpuDevice } from './native.js';
+export type { LoadReport, MemoryUsage, NativeCapabilities, GpuDevice } from './native.js';
 export * from './eval/index.js';
 export * from './train/index.js';
 export { annotate, drawBoxes, classColor } from './draw/index.js';

@@ -3,6 +3,7 @@
  * Classifier): options checked once, the cfg edited and validated, the weights sized, then the
  * native load with progress and abort. What kind of network it must be is the caller's check.
  */
+import { mkdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseCfg } from './cfg/parse.js';
 import { serializeCfg } from './cfg/serialize.js';
@@ -55,6 +56,27 @@ export interface NetworkLoadOptions {
    * thread plus this many OpenMP threads, so other async work in the process keeps going.
    */
   threads?: number;
+  /**
+   * The compiled-weights cache: the weights the numerics use (for 'fast', already folded and
+   * laid out for its kernels) are written once per weights file, cfg, addon build and CPU into
+   * this directory, then mapped read-only on later loads — no read, no transform, and the pages
+   * are shared by every copy in the process and every process on the machine. `true` (default):
+   * $DARKNET_NODE_WEIGHTS_CACHE, else $XDG_CACHE_HOME/darknet-node/compiled, else
+   * ~/.cache/darknet-node/compiled; a string: that directory; `false`: none. Inference networks
+   * on the CPU only; a cache that cannot be written or read is skipped (see `loadReport()`).
+   */
+  cache?: boolean | string;
+}
+
+/** The cache directory, created (mode 0700: only this user writes there), or undefined: none. */
+async function cacheDirFor(dir: string | null): Promise<string | undefined> {
+  if (dir === null) return undefined;
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  } catch {
+    return undefined; // an accelerator only: the load goes on without it
+  }
 }
 
 /** `work` or, once `signal` aborts, its reason; `cleanup` runs when abandoned work completes. */
@@ -131,6 +153,7 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
   const threads = options.threads === undefined ? 0 : rules.threads(options.threads);
   const signal = is.signal(options.signal);
   const maxBytes = rules.maxBytes(options.maxBytes);
+  const cache = rules.weightsCache(options.cache);
   signal?.throwIfAborted();
 
   // Real cfgs are a few KB (yolov3.cfg: 8 KB); refuse to read a huge file as one.
@@ -151,6 +174,7 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
   const header = weights === null ? null : await checkWeights(weights, shape, basename(cfgPath));
   signal?.throwIfAborted();
 
+  const cacheDir = weights !== null && !training && device < 0 ? await cacheDirFor(cache) : undefined;
   const nativeNet = new ((device >= 0 ? nativeGpu() : native()).Network)();
   // A throwing onProgress would surface as an uncaught exception from a native callback: the
   // first one is kept, later calls are skipped, and the load rejects with it.
@@ -165,8 +189,11 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
   });
   try {
     // the edited cfg goes to Darknet as text (an in-memory file): no temporary file to leave behind
-    const loading = nativeNet.load(cfgPath, weights, { cfgText: serializeCfg(cfg), lean: !training, device, fast: numerics === 'fast', threads, ...(progress ? { onProgress: progress } : {}) });
+    const loading = nativeNet.load(cfgPath, weights, { cfgText: serializeCfg(cfg), lean: !training, device, fast: numerics === 'fast', threads, ...(cacheDir ? { cacheDir } : {}), ...(progress ? { onProgress: progress } : {}) });
     await (signal ? abandonable(loading, signal, () => nativeNet.dispose()) : loading);
+    // progress calls made before the load finished (a cache hit makes its only one at the end)
+    // reach the event loop in the same turn as the result, just after it: let them run first
+    if (progress) await new Promise<void>((resolve) => setImmediate(resolve));
     if (progressError) {
       nativeNet.dispose();
       throw progressError.error;

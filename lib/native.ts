@@ -52,6 +52,33 @@ export interface NativeLoadOptions {
   onProgress?: (bytes: number, total: number) => void;
   /** the cfg's text: Darknet parses it from memory and `cfgPath` only names it in messages */
   cfgText?: string;
+  /** the compiled-weights cache directory (existing); absent: no cache */
+  cacheDir?: string;
+}
+
+/** What a load spent its time on, and what it did with the compiled-weights cache. */
+export interface LoadReport {
+  /** parsing the cfg and constructing the layers (ms) */
+  parseMs: number;
+  /** freeing training state and pooling layer outputs (ms) */
+  leanMs: number;
+  /** reading the .weights file (ms; 0 on a cache hit) */
+  readMs: number;
+  /** fast numerics' folding and weight layouts (ms; 0 on a cache hit) */
+  transformMs: number;
+  /** making the key, mapping and verifying the cache file (hit), or writing and mapping it (ms) */
+  cacheMs: number;
+  /**
+   * 'hit': mapped from the cache (shared with other copies and processes); 'built': built from
+   * the .weights, written and mapped; 'copied': a cache file that is not this user's alone, read
+   * into private memory; 'off': no cache (disabled, training, GPU, no weights); 'failed': the
+   * cache could not be used or written (`note` says why), the network runs on private memory
+   */
+  cache: 'hit' | 'built' | 'copied' | 'off' | 'failed';
+  /** bytes of the weights in the shared, read-only mapping of the cache file */
+  mappedBytes: number;
+  /** why the cache was rebuilt or not used ('' on a hit) */
+  note: string;
 }
 
 export interface NativeNetwork {
@@ -65,6 +92,7 @@ export interface NativeNetwork {
   layers(): NativeLayer[];
   output(layer: number): Float32Array;
   memory(): MemoryUsage;
+  loadStats(): LoadReport;
   dispose(): void;
   readonly disposed: boolean;
   /** compute threads of the next passes (set 0 for all cores; reads back the effective count) */

@@ -3,7 +3,8 @@
  * accept (threads, device, input size, batch, thresholds, preprocessing, pixel limits). The
  * native bridge trusts these and only converts types; the checks are lib/is.ts's.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Preprocess } from './geometry.js';
 import * as is from './is.js';
 
@@ -42,6 +43,26 @@ export function numerics(v: unknown, training: boolean, device: number): Numeric
   if (n === 'fast' && training) throw is.badInput("numerics: 'fast' folds batch-norm into the weights and cannot be combined with training: true");
   if (n === 'fast' && device >= 0) throw is.badInput("numerics: 'fast' is for the CPU; GPU networks run Darknet's CUDA kernels");
   return n;
+}
+
+/**
+ * The compiled-weights cache directory a `cache` option names, or null for none: a directory
+ * path, `true`/undefined for the default, `false` to disable. The default is
+ * $DARKNET_NODE_WEIGHTS_CACHE (a directory, or `off`), else $XDG_CACHE_HOME/darknet-node/compiled,
+ * else ~/.cache/darknet-node/compiled.
+ */
+export function weightsCache(v: unknown, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (v === false) return null;
+  if (typeof v === 'string') {
+    if (!v || v.includes('\0')) throw is.invalid('cache', 'a directory path or a boolean', v);
+    return resolve(v);
+  }
+  if (v !== undefined && v !== true) throw is.invalid('cache', 'a directory path or a boolean', v);
+  const override = env.DARKNET_NODE_WEIGHTS_CACHE;
+  if (override === 'off' || override === '0') return null;
+  if (override) return resolve(override);
+  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(base, 'darknet-node', 'compiled');
 }
 
 export function maxBytes(v: unknown): number | undefined {

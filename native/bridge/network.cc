@@ -22,6 +22,7 @@ Napi::Function Network::Define(Napi::Env env) {
                          InstanceMethod<&Network::Layers>("layers"),
                          InstanceMethod<&Network::Outputs>("output"),
                          InstanceMethod<&Network::Memory>("memory"),
+                         InstanceMethod<&Network::LoadStats>("loadStats"),
                          InstanceMethod<&Network::Dispose>("dispose"),
                          InstanceAccessor<&Network::IsDisposed>("disposed"),
                          InstanceAccessor<&Network::GetThreads, &Network::SetThreads>("threads"),
@@ -135,7 +136,14 @@ Napi::Value Network::Load(const Napi::CallbackInfo &info) {
   if (info.Length() > 2 && info[2].IsObject()) {
     Napi::Object o = info[2].As<Napi::Object>();
     Napi::Value lean = o.Get("lean"), device = o.Get("device"), cb = o.Get("onProgress"), fast = o.Get("fast"),
-                threads = o.Get("threads"), text = o.Get("cfgText");
+                threads = o.Get("threads"), text = o.Get("cfgText"), cache = o.Get("cacheDir");
+    if (cache.IsString()) {
+      p.cacheDir = cache.As<Napi::String>().Utf8Value();
+      if (p.cacheDir.empty() || p.cacheDir.find('\0') != std::string::npos) Throw(env, "BAD_INPUT", "cacheDir is not a valid path");
+      p.hasCacheDir = true;
+    } else if (!cache.IsUndefined() && !cache.IsNull()) {
+      Throw(env, "BAD_INPUT", "cacheDir must be a string");
+    }
     if (text.IsString()) {
       p.cfgText = text.As<Napi::String>().Utf8Value();
       p.hasCfgText = true;
@@ -302,6 +310,24 @@ Napi::Value Network::Memory(const Napi::CallbackInfo &info) {
   o.Set("workspace", static_cast<double>(m.workspace));
   o.Set("training", static_cast<double>(m.training));
   o.Set("total", static_cast<double>(TotalBytes(m)));
+  return o;
+}
+
+// loadStats(): { parseMs, leanMs, readMs, transformMs, cacheMs, cache, mappedBytes, note } of the load.
+Napi::Value Network::LoadStats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  const dn_load_stats *s = dn_network_load_stats(net_);
+  static const char *const kCache[] = {"off", "hit", "built", "copied", "failed"};
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("parseMs", s->parse_ms);
+  o.Set("leanMs", s->lean_ms);
+  o.Set("readMs", s->read_ms);
+  o.Set("transformMs", s->transform_ms);
+  o.Set("cacheMs", s->cache_ms);
+  o.Set("cache", s->cache >= 0 && s->cache <= DN_CACHE_FAILED ? kCache[s->cache] : "failed");
+  o.Set("mappedBytes", static_cast<double>(s->mapped));
+  o.Set("note", s->note);
   return o;
 }
 

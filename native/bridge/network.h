@@ -39,6 +39,7 @@ class Network : public Napi::ObjectWrap<Network>, public WorkTarget {
   Napi::Value Layers(const Napi::CallbackInfo &info);
   Napi::Value Outputs(const Napi::CallbackInfo &info);
   Napi::Value Memory(const Napi::CallbackInfo &info);
+  Napi::Value LoadStats(const Napi::CallbackInfo &info);
   Napi::Value Dispose(const Napi::CallbackInfo &info);
   Napi::Value IsDisposed(const Napi::CallbackInfo &info);
   Napi::Value GetThreads(const Napi::CallbackInfo &info);

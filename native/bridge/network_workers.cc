@@ -60,6 +60,7 @@ void LoadWorker::Run() {
   o.device = p_.device;
   o.progress = hasProgress_ ? &LoadWorker::Progress : nullptr;
   o.progress_ctx = this;
+  o.cache_dir = p_.hasCacheDir ? p_.cacheDir.c_str() : nullptr;
   // Darknet reads its cfg with fopen(path): the text goes through an anonymous in-memory file
   // named by /proc/self/fd, so no temporary file is written, left behind or needed.
   int fd = -1;

@@ -31,6 +31,8 @@ struct LoadParams {
   int device = -1;  // CUDA device, -1 = CPU
   bool fast = true;  // fast numerics (native/fast/); false = Darknet's own kernels
   int threads = 0;   // compute threads, 0 = all cores
+  std::string cacheDir;  // compiled-weights cache directory (lib/ resolves and creates it)
+  bool hasCacheDir = false;
 };
 
 class LoadWorker : public NetworkWorker {

@@ -28,14 +28,24 @@
 #define rand() dn_rand()
 #define srand(seed) dn_srand(seed)
 
-/* Weight initialisation draws (convolutional/connected/local layers) yield 0 on the thread that
- * is loading a network with weights. Inline, so the per-weight cost is one load and a branch. utils.c
- * itself defines the real generators (compat/utils_tu.c renames them there). Darknet's later
- * `float rand_normal();` declarations redeclare these static functions, which C allows. */
-static inline float dn_rand_normal_inline(void) { return dn_skip_init_here() ? 0.f : dn_rand_normal_real(); }
+/* Weight initialisation draws (connected/local layers) yield 0 on the thread that is loading a
+ * network with weights. Inline, so the per-weight cost is one load and a branch. utils.c itself
+ * defines the real generators (compat/utils_tu.c renames them there). Darknet's later
+ * `float rand_uniform(float, float);` declaration redeclares this static function, which C allows. */
 static inline float dn_rand_uniform_inline(float min, float max) {
   return dn_skip_init_here() ? 0.f : dn_rand_uniform_real(min, max);
 }
-#define rand_normal dn_rand_normal_inline
 #define rand_uniform dn_rand_uniform_inline
+/* rand_normal() is only called in the weight-initialisation loops of the convolutional and
+ * deconvolutional constructors (and in image.c's make_random_image, never on a loading thread).
+ * Skipping, it leaves the loop: the calloc'd weights stay zeros that were never written, so the
+ * ~60,000 pages of yolov3's weights are not faulted in only to be replaced — writing them was
+ * most of a load on a virtual machine, and held ~250 MB that a mapped cache then freed. The
+ * statement expression's `break` (a GNU C jump out of it) ends the enclosing loop; darknet.h's
+ * declaration `float rand_normal();` is read first, below, so the macro never meets it. */
+#include "darknet.h"
+#define rand_normal() __extension__({ \
+    if (dn_skip_init_here()) break;  \
+    dn_rand_normal_real();           \
+  })
 #endif

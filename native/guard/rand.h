@@ -11,7 +11,7 @@ extern "C" {
 /* Darknet's random weight initialisation yields 0 on the thread whose thread pointer this holds
  * (weights that are about to be overwritten by a .weights file: about 1.3 s of a yolov3 load);
  * other threads (a Trainer's) draw as usual. Written under ops/load.c's construction lock. */
-extern void *volatile dn_g_skip_thread;
+extern void *dn_g_skip_thread;
 /* GCC before 11 declares the builtin (so __has_builtin says yes) but implements it on x86-64 only
  * from 11 on; Debian 11's GCC 10 compiles the prebuilds (scripts/prebuild-linux.sh). */
 #if defined(__has_builtin) && __has_builtin(__builtin_thread_pointer) && \

@@ -3,6 +3,7 @@
 #define DN_OPS_HANDLE_H
 #include "darknet.h"
 #include "fast/weights.h"
+#include "load.h"
 #include "types.h"
 
 struct dn_network {
@@ -16,6 +17,9 @@ struct dn_network {
   float *scratch; /* detect's image buffers (letterbox.c), grown as needed, libc memory; freed
                      after a call that needed more than a large photo's (pass.c) */
   size_t scratch_len;
+  struct dn_wmap *wcache; /* the compiled-weights cache this network's weights point into
+                             (ops/weights_cache.c), NULL: they are its own */
+  dn_load_stats stats;
 };
 
 #endif

@@ -9,4 +9,5 @@
 #include "info.h"
 #include "load.h"
 #include "types.h"
+#include "weights_cache.h"
 #endif

@@ -1,0 +1,266 @@
+/**
+ * The compiled-weights cache (native/ops/weights_cache.c): the same raw outputs with the cache off,
+ * built and hit, in both numerics; a damaged, truncated, foreign or stale file is rebuilt, never
+ * used; a changed weights file is noticed; nothing the user or another writer does to the files
+ * during use can crash a network (the user's .weights is never mapped; a cache file anyone may
+ * write is copied, not mapped).
+ */
+import { chmodSync, copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Classifier } from '../../lib/classifier.js';
+import { parseCfg } from '../../lib/cfg/parse.js';
+import { validateCfg } from '../../lib/cfg/validate.js';
+import { Detector } from '../../lib/detector.js';
+import { writeRandomWeights } from '../../lib/random-weights.js';
+import type { Numerics } from '../../lib/options.js';
+import { weightsCache } from '../../lib/options.js';
+import { ensureModel, readRaw, type ModelFixture } from '../helpers/fixtures.js';
+
+let fx: ModelFixture;
+let root: string;
+const dirs: string[] = [];
+function freshDir(): string {
+  const d = mkdtempSync(join(root, 'c-'));
+  dirs.push(d);
+  return d;
+}
+const cacheFile = (dir: string) => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.dnw'));
+  expect(files).toHaveLength(1);
+  return join(dir, files[0]!);
+};
+
+/** Raw outputs of the yolo layers on one image, as bytes. */
+async function rawOutputs(d: Detector): Promise<Buffer[]> {
+  await d.detect(readRaw('dog'), { thresh: 0.5 });
+  return (await d.outputs()).map((o) => Buffer.from(o.data.buffer, o.data.byteOffset, o.data.byteLength));
+}
+
+async function run(cache: string | false, numerics: Numerics = 'fast', weights = fx.weights) {
+  const d = await Detector.load({ cfg: fx.cfg, weights, numerics, cache });
+  try {
+    return { report: d.loadReport(), outputs: await rawOutputs(d) };
+  } finally {
+    d.dispose();
+  }
+}
+
+const same = (a: Buffer[], b: Buffer[]) => {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => expect(x.equals(b[i]!)).toBe(true));
+};
+
+beforeAll(async () => {
+  fx = await ensureModel('tiny');
+  root = mkdtempSync(join(tmpdir(), 'dn-wcache-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe.each(['fast', 'reference'] as const)('%s numerics', (numerics) => {
+  let off: Buffer[];
+  let dir: string;
+  beforeAll(async () => {
+    off = (await run(false, numerics)).outputs;
+    dir = freshDir();
+  });
+
+  it('same raw outputs with the cache off, built, hit and rebuilt', async () => {
+    const built = await run(dir, numerics);
+    expect(built.report.cache).toBe('built');
+    expect(built.report.mappedBytes).toBeGreaterThan(statSync(fx.weights).size * 0.9);
+    same(built.outputs, off);
+    const hit = await run(dir, numerics);
+    expect(hit.report).toMatchObject({ cache: 'hit', readMs: 0, transformMs: 0, note: '' });
+    same(hit.outputs, off);
+    rmSync(cacheFile(dir));
+    const rebuilt = await run(dir, numerics);
+    expect(rebuilt.report.cache).toBe('built');
+    same(rebuilt.outputs, off);
+  });
+
+  it('the file is read-only, in a directory only this user may write', () => {
+    const f = cacheFile(dir);
+    expect(statSync(f).mode & 0o777).toBe(0o444);
+    expect(statSync(dir).mode & 0o077).toBe(0);
+  });
+});
+
+describe('an unusable cache file is rebuilt, never used', () => {
+  let off: Buffer[];
+  beforeAll(async () => {
+    off = (await run(false)).outputs;
+  });
+
+  const damage: Array<[string, (f: string) => void, RegExp]> = [
+    ['a flipped byte in the weights', (f) => {
+      const fd = openSync(f, 'r+');
+      const at = Math.floor(statSync(f).size * 0.7);
+      const b = Buffer.alloc(1);
+      b[0] = readFileSync(f)[at]! ^ 0x40;
+      writeSync(fd, b, 0, 1, at);
+      closeSync(fd);
+    }, /damaged/],
+    ['a flipped byte in the tables', (f) => {
+      const buf = readFileSync(f);
+      buf[200]! ^= 1;
+      writeFileSync(f, buf);
+    }, /damaged|fit/],
+    ['truncation', (f) => truncateSync(f, Math.floor(statSync(f).size / 2)), /truncated/],
+    ['an empty file', (f) => truncateSync(f, 0), /truncated/],
+    ['a foreign file', (f) => writeFileSync(f, Buffer.alloc(4096, 7)), /format/],
+  ];
+  it.each(damage)('%s', async (_name, spoil, why) => {
+    const dir = freshDir();
+    expect((await run(dir)).report.cache).toBe('built');
+    const f = cacheFile(dir);
+    chmodSync(f, 0o644);
+    spoil(f);
+    chmodSync(f, 0o444);
+    const again = await run(dir);
+    expect(again.report.cache).toBe('built');
+    expect(again.report.note).toMatch(why);
+    same(again.outputs, off);
+    expect((await run(dir)).report.cache).toBe('hit');
+  });
+
+  it('a weights file changed after caching is noticed (same size, a float in the middle)', async () => {
+    const dir = freshDir();
+    const w = join(root, 'changed.weights');
+    copyFileSync(fx.weights, w);
+    expect((await run(dir, 'fast', w)).report.cache).toBe('built');
+    const buf = readFileSync(w);
+    const mid = 20 + 4 * Math.floor((buf.length - 20) / 8);
+    buf.writeFloatLE(buf.readFloatLE(mid) + 0.5, mid);
+    writeFileSync(w, buf);
+    const changed = await run(dir, 'fast', w);
+    expect(changed.report.cache).toBe('built');
+    expect(changed.report.note).toMatch(/stale/);
+    same(changed.outputs, (await run(false, 'fast', w)).outputs);
+  });
+});
+
+describe('nothing done to the files during use crashes', () => {
+  it("the user's weights file truncated and replaced while networks use it (it is never mapped)", async () => {
+    const dir = freshDir();
+    const w = join(root, 'user.weights');
+    copyFileSync(fx.weights, w);
+    const off = (await run(false, 'fast', w)).outputs;
+    const a = await Detector.load({ cfg: fx.cfg, weights: w, cache: dir });
+    const b = await Detector.load({ cfg: fx.cfg, weights: w, cache: false });
+    try {
+      truncateSync(w, 0);
+      same(await rawOutputs(a), off);
+      same(await rawOutputs(b), off);
+      writeFileSync(w, Buffer.alloc(1000));
+      same(await rawOutputs(a), off);
+      same(await rawOutputs(b), off);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('a cache file others may write is read into private memory, so truncating it cannot fault', async () => {
+    const dir = freshDir();
+    const off = (await run(dir)).outputs;
+    const f = cacheFile(dir);
+    chmodSync(f, 0o644);
+    const d = await Detector.load({ cfg: fx.cfg, weights: fx.weights, cache: dir });
+    try {
+      expect(d.loadReport()).toMatchObject({ cache: 'copied', mappedBytes: 0 });
+      truncateSync(f, 0);
+      same(await rawOutputs(d), off);
+    } finally {
+      d.dispose();
+    }
+  });
+
+  it('a rebuild while a network maps the old file leaves that network working (rename, not rewrite)', async () => {
+    const dir = freshDir();
+    const off = (await run(dir)).outputs;
+    const d = await Detector.load({ cfg: fx.cfg, weights: fx.weights, cache: dir });
+    try {
+      expect(d.loadReport().cache).toBe('hit');
+      rmSync(cacheFile(dir));
+      expect((await run(dir)).report.cache).toBe('built');
+      same(await rawOutputs(d), off);
+    } finally {
+      d.dispose();
+    }
+  });
+
+  it('concurrent loads of an empty cache all succeed, and share one mapping afterwards', async () => {
+    const dir = freshDir();
+    const off = (await run(false)).outputs;
+    const ds = await Promise.all([0, 1, 2].map(() => Detector.load({ cfg: fx.cfg, weights: fx.weights, cache: dir })));
+    try {
+      for (const d of ds) {
+        expect(['built', 'hit']).toContain(d.loadReport().cache);
+        same(await rawOutputs(d), off);
+      }
+      expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+      expect((await run(dir)).report.cache).toBe('hit');
+    } finally {
+      ds.forEach((d) => d.dispose());
+    }
+  });
+
+  it('a cache directory that cannot be created is skipped', async () => {
+    const file = join(root, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await run(join(file, 'sub'));
+    expect(r.report.cache).toBe('off');
+  });
+});
+
+describe('other layer types', () => {
+  it('[connected] with batch-norm and [softmax] (a classifier): built, then hit, same outputs', async () => {
+    const cfg = join(root, 'cls.cfg');
+    const text = '[net]\nwidth=32\nheight=32\nchannels=3\n\n[convolutional]\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=leaky\nbatch_normalize=1\n\n[connected]\noutput=10\nactivation=linear\nbatch_normalize=1\n\n[softmax]\n';
+    writeFileSync(cfg, text);
+    const weights = join(root, 'cls.weights');
+    await writeRandomWeights(validateCfg(parseCfg(text)), weights, { seed: 5 });
+    const input = new Float32Array(32 * 32 * 3).map((_, i) => (i % 97) / 97);
+    const dir = freshDir();
+    const outs: Array<{ cache: string; out: Buffer }> = [];
+    for (const cache of [false, dir, dir] as const) {
+      for (const numerics of ['fast', 'reference'] as const) {
+        const c = await Classifier.load({ cfg, weights, cache, numerics });
+        try {
+          const out = await c.forward(input);
+          outs.push({ cache: `${numerics}:${c.loadReport().cache}`, out: Buffer.from(out.buffer, out.byteOffset, out.byteLength) });
+        } finally {
+          c.dispose();
+        }
+      }
+    }
+    expect(outs.map((o) => o.cache)).toEqual(['fast:off', 'reference:off', 'fast:built', 'reference:built', 'fast:hit', 'reference:hit']);
+    for (let i = 2; i < 6; i++) expect(outs[i]!.out.equals(outs[i % 2]!.out)).toBe(true);
+  });
+});
+
+describe('the cache option', () => {
+  it('is checked, and resolves its default from the environment', async () => {
+    await expect(Detector.load({ cfg: fx.cfg, weights: fx.weights, cache: 5 as unknown as boolean })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(Detector.load({ cfg: fx.cfg, weights: fx.weights, cache: '' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    expect(weightsCache(false)).toBeNull();
+    expect(weightsCache(undefined, { DARKNET_NODE_WEIGHTS_CACHE: 'off' })).toBeNull();
+    expect(weightsCache(true, { DARKNET_NODE_WEIGHTS_CACHE: '/x/y' })).toBe('/x/y');
+    expect(weightsCache(undefined, { XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/darknet-node/compiled');
+    expect(weightsCache(undefined, {})).toMatch(/\.cache\/darknet-node\/compiled$/);
+    expect(weightsCache('rel')).toBe(join(process.cwd(), 'rel'));
+  });
+
+  it('training networks and random weights never use it', async () => {
+    const dir = freshDir();
+    const t = await Detector.load({ cfg: fx.cfg, weights: fx.weights, training: true, cache: dir });
+    const r = await Detector.load({ cfg: fx.cfg, weights: null, cache: dir });
+    expect(t.loadReport().cache).toBe('off');
+    expect(r.loadReport().cache).toBe('off');
+    t.dispose();
+    r.dispose();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
