@@ -324,6 +324,17 @@ static float *slot_weights(const void *slot) {
   return (float *)a;
 }
 
+size_t dn_dnnl_slot_floats(const layer *l) {
+  if (!dn_dnnl_available() || l->groups != 1 || l->size < 1 || l->stride < 1) return 0;
+  plan_key k;
+  key_of(l, l->batch, 0, 0, &k);
+  dnnl_primitive_desc_t pd = make_pd(&k, NULL);
+  if (!pd) return 0;
+  dnnl_memory_desc_t wmd = *lib.pd_query_md(pd, dnnl_query_weights_md, 0);
+  lib.pd_destroy(pd);
+  return (HEADER_BYTES + lib.md_size(&wmd) + 64 + sizeof(float) - 1) / sizeof(float);
+}
+
 int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
   if (!dn_dnnl_available() || l->groups != 1 || l->size < 1 || l->stride < 1) return 0;
   plan_key k;
@@ -335,7 +346,9 @@ int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
   /* the plan this layer will run (and the check that its layouts are ones this file handles) */
   if (!find_plan(l, l->batch, 0, 0, &wmd)) return 0;
   size_t bytes = lib.md_size(&wmd), floats = (HEADER_BYTES + bytes + 64 + sizeof(float) - 1) / sizeof(float);
-  float *slot = dn_malloc(floats * sizeof(float));
+  /* 64-byte aligned: the weights then sit exactly HEADER_BYTES in, wherever the slot is copied to
+   * (the compiled-weights cache stores slots verbatim, 64-byte aligned) */
+  float *slot = dn_malloc64(floats * sizeof(float));
   memcpy(slot, &wmd, sizeof wmd);
   dnnl_dims_t wd = {l->n, l->c, l->size, l->size};
   dnnl_memory_desc_t user;
@@ -555,6 +568,17 @@ void dn_fast_conv_dnnl(layer l, network net) {
 
 int dn_dnnl_available(void) { return 0; }
 const char *dn_dnnl_version(void) { return NULL; }
+size_t dn_dnnl_slot_floats(const layer *l) {
+  if (!dn_dnnl_available() || l->groups != 1 || l->size < 1 || l->stride < 1) return 0;
+  plan_key k;
+  key_of(l, l->batch, 0, 0, &k);
+  dnnl_primitive_desc_t pd = make_pd(&k, NULL);
+  if (!pd) return 0;
+  dnnl_memory_desc_t wmd = *lib.pd_query_md(pd, dnnl_query_weights_md, 0);
+  lib.pd_destroy(pd);
+  return (HEADER_BYTES + lib.md_size(&wmd) + 64 + sizeof(float) - 1) / sizeof(float);
+}
+
 int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
   (void)t, (void)i, (void)l;
   return 0;

@@ -15,6 +15,9 @@ extern "C" {
  * table slot i and dn_fast_conv_dnnl as its forward function. 0 when oneDNN cannot run it (the
  * layer is left as it was). */
 int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l);
+/* the floats of the side-table slot dn_dnnl_prepare makes for l with this library, this CPU and
+ * this thread count (the compiled-weights cache checks a stored slot against it); 0 without oneDNN */
+size_t dn_dnnl_slot_floats(const layer *l);
 void dn_fast_conv_dnnl(layer l, network net);
 
 #ifdef __cplusplus

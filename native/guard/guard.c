@@ -287,6 +287,15 @@ void *dn_malloc(size_t n) {
   return p;
 }
 
+void *dn_malloc64(size_t n) {
+  if (n >= DN_BIG) return dn_malloc(n); /* mapped: BIG_HDR keeps it 64-byte aligned */
+  void *p = NULL;
+  if (posix_memalign(&p, 64, n ? n : 1) != 0) p = NULL;
+  if (!p) out_of_memory(n);
+  if (tl_env) set_add(&tl_allocs, p);
+  return p;
+}
+
 void *dn_calloc(size_t n, size_t size) {
   if (size && n > SIZE_MAX / size) out_of_memory(SIZE_MAX);
   /* Darknet computes sizes in int; an overflowed negative count arrives here as a huge size_t. */

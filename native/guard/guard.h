@@ -30,6 +30,8 @@ void dn_guard_fail(const char *fmt, ...) __attribute__((noreturn, format(printf,
 void dn_guard_exit(int code, const char *file, int line) __attribute__((noreturn));
 void dn_guard_assert(const char *expr, const char *file, int line) __attribute__((noreturn));
 void *dn_malloc(size_t n);
+/* 64-byte aligned, freed by dn_free: for data whose layout is relative to its start (oneDNN slots) */
+void *dn_malloc64(size_t n);
 void *dn_calloc(size_t n, size_t size);
 void *dn_realloc(void *p, size_t n);
 void dn_free(void *p);

@@ -40,6 +40,8 @@
 #include <unistd.h>
 
 #include "fast/direct.h"
+#include "fast/dnnl.h"
+#include "fast/dnnl_lib.h"
 #include "fast/layers.h"
 #include "fast/weights.h"
 #include "guard/guard.h"
@@ -66,6 +68,7 @@ static const struct {
     {(forward_fn)dn_fast_shortcut, SHORTCUT},
     {(forward_fn)dn_fast_maxpool, MAXPOOL},
     {(forward_fn)dn_fast_yolo, YOLO},
+    {dn_fast_conv_dnnl, CONVOLUTIONAL},
 };
 #define NFORWARDS ((int)(sizeof FORWARDS / sizeof FORWARDS[0]))
 
@@ -173,6 +176,9 @@ static void feed_cpu(hash2 *s) {
 #else
   feed_u64(s, 0);
 #endif
+  /* whether oneDNN runs the convolutions, and which (its blocked layouts are its own) */
+  const char *dnnl = dn_dnnl_version();
+  feed(s, dnnl ? dnnl : "-", dnnl ? strlen(dnnl) : 1);
 }
 
 static int read_all(int fd, void *buf, size_t n, off_t at) {
@@ -278,6 +284,8 @@ static size_t field_floats(const layer *l, int f) {
 static size_t fast_floats(const layer *l, int forward) {
   if (FORWARDS[forward].fn == dn_fast_conv_winograd) return (size_t)16 * l->n * l->c;
   if (FORWARDS[forward].fn == dn_fast_conv_direct) return dn_direct_packed_floats(l->n, l->c * l->size * l->size);
+  /* oneDNN's blocked layout, as this library and CPU choose it (the slot describes itself too) */
+  if (FORWARDS[forward].fn == dn_fast_conv_dnnl) return dn_dnnl_slot_floats(l);
   return 0;
 }
 
@@ -438,7 +446,9 @@ static struct dn_wmap *open_verified(const char *path, const dn_cache_key *k, ch
     base = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
     if (base == MAP_FAILED) { close(fd); say(why, whylen, "cannot map the cache file: %s", strerror(errno)); return NULL; }
   } else {
-    base = malloc(len);
+    /* aligned as a mapping's arrays are (ALIGN): oneDNN's slots place their weights relative to it */
+    void *p = NULL;
+    base = posix_memalign(&p, ALIGN, len ? len : 1) == 0 ? p : NULL;
     if (!base || read_all(fd, base, len, 0) != 0) { free(base); close(fd); say(why, whylen, "cannot read the cache file"); return NULL; }
   }
   close(fd);
