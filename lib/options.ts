@@ -51,7 +51,7 @@ export function numerics(v: unknown, training: boolean, device: number): Numeric
  * $DARKNET_NODE_WEIGHTS_CACHE (a directory, or `off`), else $XDG_CACHE_HOME/darknet-node/compiled,
  * else ~/.cache/darknet-node/compiled.
  */
-export function weightsCache(v: unknown, env: NodeJS.ProcessEnv = process.env): string | null {
+export function weightsCache(v: unknown, env: Record<string, string | undefined> = process.env): string | null {
   if (v === false) return null;
   if (typeof v === 'string') {
     if (!v || v.includes('\0')) throw is.invalid('cache', 'a directory path or a boolean', v);

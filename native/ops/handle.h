@@ -3,7 +3,6 @@
 #define DN_OPS_HANDLE_H
 #include "darknet.h"
 #include "fast/weights.h"
-#include "load.h"
 #include "types.h"
 
 struct dn_network {

@@ -21,17 +21,6 @@ typedef struct {
   const char *cache_dir; /* compiled-weights cache directory (weights_cache.h), NULL: none */
 } dn_load_opts;
 
-/* What a load spent its time on, and what it did with the cache (bench/footprint.mjs). */
-typedef struct {
-  double parse_ms;     /* parse_network_cfg: the cfg, every layer's constructor */
-  double lean_ms;      /* freeing training state, pooling outputs */
-  double read_ms;      /* reading the .weights file (0 on a cache hit) */
-  double transform_ms; /* fast numerics' folding and layouts (0 on a cache hit) */
-  double cache_ms;     /* key, mapping and verifying (hit), or writing and mapping (build) */
-  int cache;           /* DN_CACHE_* (weights_cache.h) */
-  size_t mapped;       /* bytes of weights in the shared mapping */
-  char note[256];      /* why the cache was not used or rebuilt, empty on a hit */
-} dn_load_stats;
 const dn_load_stats *dn_network_load_stats(const dn_network *net);
 
 /* cfg/weights are file paths; weights may be NULL (random init, for training or tests). */

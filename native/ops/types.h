@@ -45,6 +45,19 @@ typedef struct {
  * validate_classifier_single center-crops (largest central square, resized), or a plain resize. */
 typedef enum { DN_PREP_RESIZE = 0, DN_PREP_LETTERBOX = 1, DN_PREP_CROP = 2 } dn_prep;
 
+/* What a load spent its time on, and what it did with the cache (bench/footprint.mjs). Here, not
+ * in load.h: handle.h (the network struct) holds one, and load.c includes handle.h. */
+typedef struct {
+  double parse_ms;     /* parse_network_cfg: the cfg, every layer's constructor */
+  double lean_ms;      /* freeing training state, pooling outputs */
+  double read_ms;      /* reading the .weights file (0 on a cache hit) */
+  double transform_ms; /* fast numerics' folding and layouts (0 on a cache hit) */
+  double cache_ms;     /* key, mapping and verifying (hit), or writing and mapping (build) */
+  int cache;           /* DN_CACHE_* (weights_cache.h) */
+  size_t mapped;       /* bytes of weights in the shared mapping */
+  char note[256];      /* why the cache was not used or rebuilt, empty on a hit */
+} dn_load_stats;
+
 #ifdef __cplusplus
 }
 #endif
