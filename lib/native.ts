@@ -197,7 +197,7 @@ export interface NativeAddon {
 export function nativeMissingMessage(e: unknown): string {
   const why = ((e as Error)?.message ?? String(e)).trim().replace(/\.$/, '');
   const platform = `${process.platform}-${process.arch}`;
-  const build = 'Build it from source with `npx darknet-node build` (needs cmake ≥ 3.18, g++, and the ' +
+  const build = 'Build it from source with `npx darknet-node build` (needs cmake ≥ 3.19, g++, and the ' +
     'build tools as packages of your project: `npm install --save-dev cmake-js node-addon-api`).';
   if (/No native build was found/.test(why)) {
     return `no compiled darknet-node binary fits this platform (${platform}, Node-API 8): prebuilt binaries ` +

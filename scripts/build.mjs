@@ -60,7 +60,7 @@ const env = { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: jobs };
 let r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env });
 if (r.status === 0) r = spawnSync(process.execPath, [cmakeJs, 'build', ...where], { cwd: ROOT, stdio: 'inherit', env });
 if (r.status !== 0) {
-  console.error('\ndarknet-node: native build failed. Needs cmake >= 3.18 and a C/C++ compiler (g++).');
+  console.error('\ndarknet-node: native build failed. Needs cmake >= 3.19 and a C/C++ compiler (g++).');
   process.exit(r.status ?? 1);
 }
 if (!existsSync(join(ROOT, 'build', 'Release', 'darknet.node'))) {
