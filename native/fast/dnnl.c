@@ -324,28 +324,33 @@ static float *slot_weights(const void *slot) {
   return (float *)a;
 }
 
-size_t dn_dnnl_slot_floats(const layer *l) {
+/* the blocked layout oneDNN wants l's weights in (this library, CPU and thread count); 0: none */
+static int blocked_weights_md(const layer *l, dnnl_memory_desc_t *wmd) {
   if (!dn_dnnl_available() || l->groups != 1 || l->size < 1 || l->stride < 1) return 0;
   plan_key k;
   key_of(l, l->batch, 0, 0, &k);
   dnnl_primitive_desc_t pd = make_pd(&k, NULL);
   if (!pd) return 0;
-  dnnl_memory_desc_t wmd = *lib.pd_query_md(pd, dnnl_query_weights_md, 0);
+  *wmd = *lib.pd_query_md(pd, dnnl_query_weights_md, 0);
   lib.pd_destroy(pd);
-  return (HEADER_BYTES + lib.md_size(&wmd) + 64 + sizeof(float) - 1) / sizeof(float);
+  return 1;
+}
+
+static size_t slot_floats(const dnnl_memory_desc_t *wmd) {
+  return (HEADER_BYTES + lib.md_size(wmd) + 64 + sizeof(float) - 1) / sizeof(float);
+}
+
+size_t dn_dnnl_slot_floats(const layer *l) {
+  dnnl_memory_desc_t wmd;
+  return blocked_weights_md(l, &wmd) ? slot_floats(&wmd) : 0;
 }
 
 int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
-  if (!dn_dnnl_available() || l->groups != 1 || l->size < 1 || l->stride < 1) return 0;
-  plan_key k;
-  key_of(l, l->batch, 0, 0, &k);
-  dnnl_primitive_desc_t pd = make_pd(&k, NULL);
-  if (!pd) return 0;
-  dnnl_memory_desc_t wmd = *lib.pd_query_md(pd, dnnl_query_weights_md, 0);
-  lib.pd_destroy(pd);
+  dnnl_memory_desc_t wmd;
+  if (!blocked_weights_md(l, &wmd)) return 0;
   /* the plan this layer will run (and the check that its layouts are ones this file handles) */
   if (!find_plan(l, l->batch, 0, 0, &wmd)) return 0;
-  size_t bytes = lib.md_size(&wmd), floats = (HEADER_BYTES + bytes + 64 + sizeof(float) - 1) / sizeof(float);
+  size_t floats = slot_floats(&wmd);
   /* 64-byte aligned: the weights then sit exactly HEADER_BYTES in, wherever the slot is copied to
    * (the compiled-weights cache stores slots verbatim, 64-byte aligned) */
   float *slot = dn_malloc64(floats * sizeof(float));
@@ -569,14 +574,8 @@ void dn_fast_conv_dnnl(layer l, network net) {
 int dn_dnnl_available(void) { return 0; }
 const char *dn_dnnl_version(void) { return NULL; }
 size_t dn_dnnl_slot_floats(const layer *l) {
-  if (!dn_dnnl_available() || l->groups != 1 || l->size < 1 || l->stride < 1) return 0;
-  plan_key k;
-  key_of(l, l->batch, 0, 0, &k);
-  dnnl_primitive_desc_t pd = make_pd(&k, NULL);
-  if (!pd) return 0;
-  dnnl_memory_desc_t wmd = *lib.pd_query_md(pd, dnnl_query_weights_md, 0);
-  lib.pd_destroy(pd);
-  return (HEADER_BYTES + lib.md_size(&wmd) + 64 + sizeof(float) - 1) / sizeof(float);
+  (void)l;
+  return 0;
 }
 
 int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
