@@ -187,6 +187,9 @@ export interface NativeAddon {
    * maxPixels pixels; null when it is not one, or the file cannot be read (lib/input.ts then asks
    * sharp, which decodes or explains it) */
   decodeJpeg?(source: Uint8Array | string, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number } | null>;
+  /** loads fast numerics' convolution library on the pool, ahead of a load that needs it (never
+   * rejects); absent from the GPU addon and from binaries older than this interface */
+  prepareKernels?(): Promise<void>;
 }
 
 /**

@@ -10,6 +10,7 @@
 #include "runtime/blas.h"
 #include "runtime/threads.h"
 #include "network.h"
+#include "prepare_worker.h"
 #include "ops/ops.h"
 #include "train_worker.h"
 
@@ -23,12 +24,14 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod<&Addon::Capabilities>("capabilities", napi_enumerable),
                              InstanceMethod<&Addon::TrainJob>("train", napi_enumerable),
                              InstanceMethod<&Addon::Jpeg>("decodeJpeg", napi_enumerable),
+                             InstanceMethod<&Addon::Prepare>("prepareKernels", napi_enumerable),
                          });
   }
 
  private:
   Napi::Value TrainJob(const Napi::CallbackInfo &info) { return Train(info); }
   Napi::Value Jpeg(const Napi::CallbackInfo &info) { return DecodeJpeg(info); }
+  Napi::Value Prepare(const Napi::CallbackInfo &info) { return PrepareKernels(info); }
   Napi::Value Capabilities(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);

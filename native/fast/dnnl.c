@@ -345,6 +345,17 @@ size_t dn_dnnl_slot_floats(const layer *l) {
   return blocked_weights_md(l, &wmd) ? slot_floats(&wmd) : 0;
 }
 
+int dn_dnnl_slot_fits(const layer *l, const float *slot, size_t floats) {
+  if (!dn_dnnl_available() || l->groups != 1) return 0;
+  dnnl_memory_desc_t wmd;
+  memcpy(&wmd, slot, sizeof wmd);
+  if (wmd.ndims != 4 || wmd.data_type != dnnl_f32 || wmd.format_kind != dnnl_blocked || wmd.offset0 != 0) return 0;
+  const dnnl_dim_t want[4] = {l->n, l->c, l->size, l->size};
+  for (int d = 0; d < 4; d++)
+    if (wmd.dims[d] != want[d] || wmd.padded_dims[d] < want[d] || wmd.padded_offsets[d] != 0) return 0;
+  return slot_floats(&wmd) == floats;
+}
+
 int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
   dnnl_memory_desc_t wmd;
   if (!blocked_weights_md(l, &wmd)) return 0;
@@ -575,6 +586,11 @@ int dn_dnnl_available(void) { return 0; }
 const char *dn_dnnl_version(void) { return NULL; }
 size_t dn_dnnl_slot_floats(const layer *l) {
   (void)l;
+  return 0;
+}
+
+int dn_dnnl_slot_fits(const layer *l, const float *slot, size_t floats) {
+  (void)l, (void)slot, (void)floats;
   return 0;
 }
 

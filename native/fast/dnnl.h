@@ -16,8 +16,11 @@ extern "C" {
  * layer is left as it was). */
 int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l);
 /* the floats of the side-table slot dn_dnnl_prepare makes for l with this library, this CPU and
- * this thread count (the compiled-weights cache checks a stored slot against it); 0 without oneDNN */
+ * this thread count (what the compiled-weights cache writes); 0 without oneDNN */
 size_t dn_dnnl_slot_floats(const layer *l);
+/* Whether a stored slot of `floats` floats holds l's weights in the blocked layout it records
+ * (read back from the compiled-weights cache, whose key names this library and CPU); 0 without oneDNN. */
+int dn_dnnl_slot_fits(const layer *l, const float *slot, size_t floats);
 void dn_fast_conv_dnnl(layer l, network net);
 
 #ifdef __cplusplus

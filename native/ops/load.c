@@ -1,3 +1,5 @@
+#include <stdio.h>
+#include <stdlib.h>
 /* Loading a network (parse, read weights, make lean and fast) and freeing it. Each step that
  * runs Darknet runs inside dn_guard_call. */
 #include "load.h"
@@ -74,8 +76,10 @@ static void do_weights_and_lean(void *p) {
     use_cache = 0;
     st->cache = DN_CACHE_FAILED;
   }
+  if (getenv("DN_T")) fprintf(stderr, "key %.2f\n", now_ms() - t);
   if (use_cache) {
     dn_make_lean(h);
+    if (getenv("DN_T")) fprintf(stderr, "lean %.2f\n", now_ms() - t);
     st->lean_ms = now_ms() - t;
     t = now_ms();
     int rc = dn_cache_attach(h, o->cache_dir, &key, fast, st->note, sizeof st->note);

@@ -39,6 +39,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "fast/direct.h"
 #include "fast/dnnl.h"
 #include "fast/dnnl_lib.h"
@@ -192,11 +196,19 @@ static int read_all(int fd, void *buf, size_t n, off_t at) {
   return 0;
 }
 
+/* In chunks through one small buffer: a buffer the size of the range would be fresh pages, and
+ * faulting them in cost more than the reading and hashing. */
 static int hash_file_range(int fd, off_t at, size_t n, hash2 *s) {
-  char *buf = malloc(n ? n : 1);
+  enum { CHUNK = 64 << 10 };
+  char *buf = malloc(CHUNK);
   if (!buf) return -1;
-  int rc = read_all(fd, buf, n, at);
-  if (rc == 0) feed(s, buf, n);
+  int rc = 0;
+  while (rc == 0 && n > 0) {
+    size_t step = n < CHUNK ? n : CHUNK;
+    rc = read_all(fd, buf, step, at);
+    if (rc == 0) feed(s, buf, step);
+    at += (off_t)step; n -= step;
+  }
   free(buf);
   return rc;
 }
@@ -287,6 +299,21 @@ static size_t fast_floats(const layer *l, int forward) {
   /* oneDNN's blocked layout, as this library and CPU choose it (the slot describes itself too) */
   if (FORWARDS[forward].fn == dn_fast_conv_dnnl) return dn_dnnl_slot_floats(l);
   return 0;
+}
+
+/* Whether a layer run by this forward function holds a fast-table slot. */
+static int has_slot(int forward) {
+  forward_fn fn = FORWARDS[forward].fn;
+  return fn == dn_fast_conv_winograd || fn == dn_fast_conv_direct || fn == dn_fast_conv_dnnl;
+}
+
+/* Whether the cached slot `data` of `floats` floats fits layer l run by `forward`. oneDNN's slot is
+ * checked against the layout it records (this binary, library and CPU wrote it: the key says so),
+ * which is what its kernel reads and reorders from; asking oneDNN for the layout again would build
+ * a primitive descriptor per layer, a third of a small network's load. */
+static int slot_fits(const layer *l, int forward, const float *data, size_t floats) {
+  if (FORWARDS[forward].fn == dn_fast_conv_dnnl) return dn_dnnl_slot_fits(l, data, floats);
+  return has_slot(forward) && floats == fast_floats(l, forward);
 }
 
 /* Networks whose weights inference may write, or that hold weights elsewhere (recurrent layers'
@@ -419,6 +446,38 @@ int dn_cache_write(struct dn_network *h, const char *dir, const dn_cache_key *k,
 
 /* ---- reading ---- */
 
+/* The file mapped at a 2 MB boundary: the page cache holds it in large folios, which the kernel
+ * then maps with one PMD entry per 2 MB instead of 512 PTEs, and on a virtual machine each entry
+ * a first touch sets up is costly (yolov3: 248 MB mapped, ~60k faults otherwise). Populated at
+ * once, since the checksums read every byte next anyway. */
+static char *map_aligned(int fd, size_t len) {
+  const size_t H = (size_t)2 << 20;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t span = (len + page - 1) / page * page;
+  char *r = mmap(NULL, span + H, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (r == MAP_FAILED) return mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+  char *a = (char *)(((uintptr_t)r + H - 1) & ~(uintptr_t)(H - 1));
+  /* the file replaces the reservation at `a`; what lies around it goes back */
+  char *b = mmap(a, len, PROT_READ, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0);
+  if (b == MAP_FAILED) { munmap(r, span + H); return MAP_FAILED; }
+  if (a > r) munmap(r, (size_t)(a - r));
+  if (r + span + H > a + span) munmap(a + span, (size_t)(r + span + H - (a + span)));
+  return b;
+}
+
+/* Every array's checksum, read by all the cores: the arrays are most of a load's time. */
+static int checksums_match(const char *base, const record *recs, uint32_t n) {
+  int bad = 0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
+#endif
+  for (int64_t r = 0; r < (int64_t)n; r++) {
+    const record *x = &recs[r];
+    bad |= hash_bytes(base + x->offset, x->floats * sizeof(float), x->offset) != x->checksum;
+  }
+  return !bad;
+}
+
 /* The file's contents, checked (magic, key, size, header checksum, every array's checksum). */
 static struct dn_wmap *open_verified(const char *path, const dn_cache_key *k, char *why, size_t whylen) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -443,7 +502,7 @@ static struct dn_wmap *open_verified(const char *path, const dn_cache_key *k, ch
   int mapped = st.st_uid == geteuid() && (st.st_mode & 0222) == 0;
   char *base;
   if (mapped) {
-    base = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    base = map_aligned(fd, len);
     if (base == MAP_FAILED) { close(fd); say(why, whylen, "cannot map the cache file: %s", strerror(errno)); return NULL; }
   } else {
     /* aligned as a mapping's arrays are (ALIGN): oneDNN's slots place their weights relative to it */
@@ -473,10 +532,10 @@ static struct dn_wmap *open_verified(const char *path, const dn_cache_key *k, ch
   for (uint32_t r = 0; ok && r < hd.nrecords; r++) {
     const record *x = &recs[r];
     if (x->offset % ALIGN || x->offset < tables || x->floats > len / sizeof(float) ||
-        x->offset > len - x->floats * sizeof(float) ||
-        hash_bytes(base + x->offset, x->floats * sizeof(float), x->offset) != x->checksum)
+        x->offset > len - x->floats * sizeof(float))
       ok = 0;
   }
+  if (ok) ok = checksums_match(base, recs, hd.nrecords);
   if (!ok) {
     if (mapped) munmap(base, len); else free(base);
     say(why, whylen, "the cache file is damaged (checksum)");
@@ -555,7 +614,7 @@ static int fits(const network *net, const struct dn_wmap *m, int fast) {
     if (s->forward > 0 && (!fast || FORWARDS[s->forward].type != l->type)) ok = 0;
     /* folding only ever clears batch_normalize */
     if (s->batch_normalize != l->batch_normalize && !(s->batch_normalize == 0 && l->type == CONVOLUTIONAL && fast)) ok = 0;
-    if (s->weights_freed && (!cached_type(l) || fast_floats(l, s->forward) == 0)) ok = 0;
+    if (s->weights_freed && (!cached_type(l) || !has_slot(s->forward))) ok = 0;
   }
   for (uint32_t r = 0; r < hd->nrecords && ok; r++) {
     const record *x = &recs[r];
@@ -563,7 +622,7 @@ static int fits(const network *net, const struct dn_wmap *m, int fast) {
     const layer *l = &net->layers[x->layer];
     const layer_state *s = &states[x->layer];
     if (!cached_type(l) || seen[(size_t)x->layer * F_COUNT + x->field]++) { ok = 0; break; }
-    if (x->field == F_FAST) ok = fast_floats(l, s->forward) > 0 && x->floats == fast_floats(l, s->forward);
+    if (x->field == F_FAST) ok = slot_fits(l, s->forward, (const float *)(m->base + x->offset), x->floats);
     else ok = *field_ptr((layer *)l, x->field) != NULL && x->floats == field_floats(l, x->field) &&
               !(x->field == F_WEIGHTS && s->weights_freed);
   }
@@ -571,7 +630,7 @@ static int fits(const network *net, const struct dn_wmap *m, int fast) {
     const layer *l = &net->layers[i];
     if (!cached_type(l)) continue;
     for (int f = 0; f < F_COUNT && ok; f++) {
-      int need = f == F_FAST ? fast_floats(l, states[i].forward) > 0
+      int need = f == F_FAST ? has_slot(states[i].forward)
                              : *field_ptr((layer *)l, f) != NULL && !(f == F_WEIGHTS && states[i].weights_freed);
       if (need != seen[(size_t)i * F_COUNT + f]) ok = 0;
     }
