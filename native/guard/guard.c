@@ -43,9 +43,12 @@ static int verbose(void) {
  * keeps (its mmap threshold grows after each large free), so RSS climbed by ~600 MB over a few
  * load/dispose cycles of yolov3-tiny. Blocks of DN_BIG bytes or more are mapped and unmapped
  * directly instead: freed memory goes back to the OS, and calloc'd buffers that inference never
- * touches (deltas, weight updates) cost no resident memory at all. */
+ * touches (deltas, weight updates) cost no resident memory at all. The threshold is glibc's own
+ * initial mmap threshold: above 1 MB, blocks between 128 KB and 1 MB came from the heap once that
+ * threshold had grown, and calloc clears a reused heap block byte by byte — the second load of
+ * yolov3 in a process spent 0.6 s in memset and page faults, touching memory inference never uses. */
 
-#define DN_BIG ((size_t)1 << 20)
+#define DN_BIG ((size_t)128 << 10)
 #define BIG_HDR 64 /* keeps the 64-byte alignment of the mapping for the caller */
 
 static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
