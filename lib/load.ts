@@ -3,7 +3,6 @@
  * Classifier): options checked once, the cfg edited and validated, the weights sized, then the
  * native load with progress and abort. What kind of network it must be is the caller's check.
  */
-import { mkdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseCfg } from './cfg/parse.js';
 import { serializeCfg } from './cfg/serialize.js';
@@ -16,6 +15,7 @@ import { native, nativeGpu, type NativeNetwork } from './native.js';
 import * as rules from './options.js';
 import type { Numerics } from './options.js';
 import { checkWeights, type WeightsHeader } from './weights.js';
+import { cacheDirFor, pruneCache } from './weights-cache.js';
 
 export { MAX_THREADS, type Numerics } from './options.js';
 
@@ -66,17 +66,6 @@ export interface NetworkLoadOptions {
    * on the CPU only; a cache that cannot be written or read is skipped (see `loadReport()`).
    */
   cache?: boolean | string;
-}
-
-/** The cache directory, created (mode 0700: only this user writes there), or undefined: none. */
-async function cacheDirFor(dir: string | null): Promise<string | undefined> {
-  if (dir === null) return undefined;
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    return dir;
-  } catch {
-    return undefined; // an accelerator only: the load goes on without it
-  }
 }
 
 /**
@@ -167,6 +156,7 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
   const signal = is.signal(options.signal);
   const maxBytes = rules.maxBytes(options.maxBytes);
   const cache = rules.weightsCache(options.cache);
+  const cacheLimit = cache === null ? 0 : rules.weightsCacheLimit();
   signal?.throwIfAborted();
   if (numerics === 'fast' && device < 0) prepareKernels();
 
@@ -212,6 +202,8 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
       nativeNet.dispose();
       throw progressError.error;
     }
+    // a new file in the cache: the least recently used ones go if it is now over its limit
+    if (cacheDir && nativeNet.loadStats().cache === 'built') await pruneCache(cacheDir, cacheLimit);
   } catch (e) {
     if ((signal?.aborted && e === signal.reason) || (progressError && e === progressError.error)) throw e;
     const err = fromNative(e, cfgPath);

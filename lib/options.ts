@@ -65,6 +65,21 @@ export function weightsCache(v: unknown, env: Record<string, string | undefined>
   return join(base, 'darknet-node', 'compiled');
 }
 
+/** 4 GiB: sixteen yolov3 networks' compiled weights */
+export const DEFAULT_CACHE_LIMIT = 4 * 1024 ** 3;
+
+/**
+ * The compiled-weights cache's size limit in bytes: $DARKNET_NODE_WEIGHTS_CACHE_LIMIT ("4G",
+ * "500M", "800000000"; K, M, G are powers of 1024), else DEFAULT_CACHE_LIMIT.
+ */
+export function weightsCacheLimit(env: Record<string, string | undefined> = process.env): number {
+  const v = env.DARKNET_NODE_WEIGHTS_CACHE_LIMIT;
+  if (v === undefined || v === '') return DEFAULT_CACHE_LIMIT;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$/i.exec(v);
+  if (!m) throw is.invalid('DARKNET_NODE_WEIGHTS_CACHE_LIMIT', 'a size such as 4G, 500M or a number of bytes', v);
+  return Math.floor(Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()));
+}
+
 export function maxBytes(v: unknown): number | undefined {
   return is.optional(v, (x) => is.number('maxBytes', x, 0, Infinity, { lo: true }, ' of bytes'));
 }

@@ -3,9 +3,9 @@
  * built and hit, in both numerics; a damaged, truncated, foreign or stale file is rebuilt, never
  * used; a changed weights file is noticed; nothing the user or another writer does to the files
  * during use can crash a network (the user's .weights is never mapped; a cache file anyone may
- * write is copied, not mapped).
+ * write is copied, not mapped); the directory is kept within its size limit.
  */
-import { chmodSync, copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,8 @@ import { validateCfg } from '../../lib/cfg/validate.js';
 import { Detector } from '../../lib/detector.js';
 import { writeRandomWeights } from '../../lib/random-weights.js';
 import type { Numerics } from '../../lib/options.js';
-import { weightsCache } from '../../lib/options.js';
+import { DEFAULT_CACHE_LIMIT, weightsCache, weightsCacheLimit } from '../../lib/options.js';
+import { pruneCache } from '../../lib/weights-cache.js';
 import { ensureModel, readRaw, type ModelFixture } from '../helpers/fixtures.js';
 
 let fx: ModelFixture;
@@ -262,5 +263,67 @@ describe('the cache option', () => {
     t.dispose();
     r.dispose();
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('the size limit', () => {
+  it('DARKNET_NODE_WEIGHTS_CACHE_LIMIT is read as a size, and checked', () => {
+    expect(weightsCacheLimit({})).toBe(DEFAULT_CACHE_LIMIT);
+    expect(weightsCacheLimit({ DARKNET_NODE_WEIGHTS_CACHE_LIMIT: '500M' })).toBe(500 * 1024 ** 2);
+    expect(weightsCacheLimit({ DARKNET_NODE_WEIGHTS_CACHE_LIMIT: '1.5 GiB' })).toBe(1.5 * 1024 ** 3);
+    expect(weightsCacheLimit({ DARKNET_NODE_WEIGHTS_CACHE_LIMIT: '123456' })).toBe(123456);
+    expect(() => weightsCacheLimit({ DARKNET_NODE_WEIGHTS_CACHE_LIMIT: 'lots' })).toThrow(/DARKNET_NODE_WEIGHTS_CACHE_LIMIT/);
+  });
+
+  it('a load that writes a file removes the least recently used ones over the limit, and dead writers\' temporary files', async () => {
+    const dir = freshDir();
+    const day = 24 * 3600;
+    const old = (name: string, bytes: number, ageDays: number) => {
+      const p = join(dir, name);
+      writeFileSync(p, Buffer.alloc(bytes));
+      const t = Date.now() / 1000 - ageDays * day;
+      utimesSync(p, t, t);
+    };
+    const hex = (c: string) => c.repeat(32);
+    old(`${hex('a')}.dnw`, 3000, 3); // oldest: goes first
+    old(`${hex('b')}.dnw`, 3000, 2);
+    old(`${hex('c')}.dnw`, 3000, 1); // most recent of the old ones: stays
+    old(`${hex('d')}.dnw.tmp-Ab12Cd`, 100, 1); // a writer that died a day ago
+    old(`${hex('e')}.dnw.tmp-Xy34Zw`, 100, 0); // a writer at work now
+    old('notes.txt', 50_000, 9); // not ours: never touched
+    const probe = freshDir();
+    (await Detector.load({ cfg: fx.cfg, weights: fx.weights, cache: probe })).dispose();
+    const fileSize = statSync(cacheFile(probe)).size; // the limit holds the new file and one old one
+    const prev = process.env.DARKNET_NODE_WEIGHTS_CACHE_LIMIT;
+    process.env.DARKNET_NODE_WEIGHTS_CACHE_LIMIT = String(fileSize + 3000);
+    try {
+      const d = await Detector.load({ cfg: fx.cfg, weights: fx.weights, cache: dir });
+      expect(d.loadReport().cache).toBe('built');
+      d.dispose();
+    } finally {
+      if (prev === undefined) delete process.env.DARKNET_NODE_WEIGHTS_CACHE_LIMIT;
+      else process.env.DARKNET_NODE_WEIGHTS_CACHE_LIMIT = prev;
+    }
+    const left = readdirSync(dir).sort();
+    expect(left).toContain(`${hex('c')}.dnw`);
+    expect(left).toContain(`${hex('e')}.dnw.tmp-Xy34Zw`);
+    expect(left).toContain('notes.txt');
+    expect(left).not.toContain(`${hex('a')}.dnw`);
+    expect(left).not.toContain(`${hex('b')}.dnw`);
+    expect(left).not.toContain(`${hex('d')}.dnw.tmp-Ab12Cd`);
+    expect(left.filter((f) => /^[0-9a-f]{32}\.dnw$/.test(f))).toHaveLength(2); // c and the new file
+    // the new file still serves a hit
+    const again = await Detector.load({ cfg: fx.cfg, weights: fx.weights, cache: dir });
+    expect(again.loadReport().cache).toBe('hit');
+    again.dispose();
+  });
+
+  it('the newest file stays even when it alone is over the limit; a hit prunes nothing', async () => {
+    const dir = freshDir();
+    expect(await pruneCache(dir, 0)).toEqual([]);
+    const a = join(dir, `${'1'.repeat(32)}.dnw`);
+    writeFileSync(a, Buffer.alloc(10));
+    expect(await pruneCache(dir, 0)).toEqual([]);
+    expect(await pruneCache(join(dir, 'missing'), 0)).toEqual([]);
   });
 });
