@@ -20,9 +20,10 @@
  * loaded), fast numerics keep their own kernels (fast.c) and capabilities().dnnl is null.
  *
  * Layout: brgconv wants NHWC (or channel-blocked nChw16c) tensors; Darknet's buffers are NCHW.
- * The input is reordered by oneDNN into a per-thread scratch buffer; the output comes back
- * through one pass of ours that transposes it into the layer's output and applies the activation
- * with Darknet's expressions, so the bias is oneDNN's and the activation is Darknet's. */
+ * Outputs that only oneDNN convolutions and fast shortcuts read stay NHWC in the layer's own
+ * buffer (layout.c decides which); elsewhere the input is reordered by oneDNN into scratch
+ * memory, and the output comes back through one pass of ours that transposes it into the
+ * layer's output. The bias is oneDNN's and the activation is Darknet's expressions. */
 #include "dnnl.h"
 
 #include <dlfcn.h>
@@ -37,6 +38,7 @@
 #endif
 
 #include "guard/guard.h"
+#include "layout.h"
 
 #if DN_DNNL
 #include <dnnl.h>
@@ -479,24 +481,6 @@ static void unblock_activate(const float *in, float *out, int batch, int n, int 
   }
 }
 
-/* Whether layer i's output can stay NHWC (oneDNN's own layout for these kernels): the next layer
- * is a oneDNN convolution reading it as its input, and nothing else reads it — no route or
- * shortcut names it, it is not the network's output (the liveness rule of ops/lean.c). Then
- * neither layer pays a transposition: yolov3's 1×1 → 3×3 pairs and its heads' chains. Decided
- * from the network alone, the same way on every pass and for both layers of a pair. */
-static int nhwc_out(const network *net, int i) {
-  if (i < 0 || i + 1 >= net->n || net->layers[i].forward != dn_fast_conv_dnnl || net->layers[i + 1].forward != dn_fast_conv_dnnl)
-    return 0;
-  for (int j = 0; j < net->n; j++) {
-    const layer *l = &net->layers[j];
-    if (l->type == ROUTE)
-      for (int k = 0; k < l->n; k++)
-        if (l->input_layers[k] == i) return 0;
-    if (l->type == SHORTCUT && l->index == i) return 0;
-  }
-  return 1;
-}
-
 /* Darknet's activation on an NHWC output in place (elementwise: the layout does not matter). */
 static void activate_in_place(float *x, size_t count, ACTIVATION a) {
   if (a == LINEAR) return;
@@ -515,7 +499,7 @@ static void activate_in_place(float *x, size_t count, ACTIVATION a) {
 void dn_fast_conv_dnnl(layer l, network net) {
   const float *slot = dn_fast_weights(net.index);
   const dnnl_memory_desc_t *wmd = (const dnnl_memory_desc_t *)slot;
-  int src_nhwc = nhwc_out(&net, net.index - 1), dst_nhwc = nhwc_out(&net, net.index);
+  int src_nhwc = dn_fast_nhwc(&net, net.index - 1), dst_nhwc = dn_fast_nhwc(&net, net.index);
   plan *p = find_plan(&l, l.batch, src_nhwc, dst_nhwc, wmd);
   if (!p) dn_guard_fail("oneDNN could not build layer %d's convolution for %d threads", net.index, team_size());
   size_t src_at = 0, dst_at = src_at + (p->src_bytes + 63) / 64 * 64, w_at = dst_at + (p->dst_bytes + 63) / 64 * 64;

@@ -12,6 +12,7 @@
 
 #include "direct.h"
 #include "im2col.h"
+#include "layout.h"
 #include "matmul.h"
 #include "weights.h"
 #include "winograd.h"
@@ -194,14 +195,35 @@ void dn_fast_conv_direct(layer l, network net) {
                    &a);
 }
 
+/* Positions per task of the transposing shortcut: in and add rows of this many positions × all
+ * channels are read once while each channel's plane is written. */
+#define SHORTCUT_SPAN 256
+
 void dn_fast_shortcut(const layer l, network net) {
   const float *add = net.layers[l.index].output;
   size_t count = (size_t)l.outputs * l.batch;
   float s1 = l.alpha, s2 = l.beta;
   const float *in = net.input;
   float *out = l.output;
+  if (dn_fast_nhwc(&net, net.index - 1) && !dn_fast_nhwc(&net, net.index)) {
+    /* both operands NHWC (layout.c), the output read as NCHW: the same sum of the same two
+     * floats, stored transposed */
+    int c = l.out_c, spatial = l.out_w * l.out_h, spans = (spatial + SHORTCUT_SPAN - 1) / SHORTCUT_SPAN;
+    int tasks = l.batch * spans;
 #pragma omp parallel for schedule(static) if (count >= PAR_MIN)
-  for (size_t i = 0; i < count; i++) out[i] = s1 * in[i] + s2 * add[i];
+    for (int t = 0; t < tasks; t++) {
+      int b = t / spans, i0 = t % spans * SHORTCUT_SPAN, i1 = i0 + SHORTCUT_SPAN < spatial ? i0 + SHORTCUT_SPAN : spatial;
+      size_t image = (size_t)b * c * spatial;
+      for (int k = 0; k < c; k++) {
+        float *d = out + image + (size_t)k * spatial;
+        const float *x = in + image + k, *y = add + image + k;
+        for (int i = i0; i < i1; i++) d[i] = s1 * x[(size_t)i * c] + s2 * y[(size_t)i * c];
+      }
+    }
+  } else {
+    /* the same layout in and out (NCHW, or NHWC for all three): elementwise */
+#pragma omp parallel for schedule(static) if (count >= PAR_MIN)
+    for (size_t i = 0; i < count; i++) out[i] = s1 * in[i] + s2 * add[i];
+  }
   if (l.activation != LINEAR) activate_plane(l.output, (int)count, l.activation);
 }
-
