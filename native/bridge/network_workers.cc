@@ -102,12 +102,13 @@ Napi::Value LoadWorker::Result(Napi::Env env) {
 
 // ---- forward ----
 
-ForwardWorker::ForwardWorker(Napi::Env env, WorkTarget *self, std::vector<float> input)
-    : NetworkWorker(env, self), input_(std::move(input)) {}
+ForwardWorker::ForwardWorker(Napi::Env env, WorkTarget *self) : NetworkWorker(env, self) {}
 
 void ForwardWorker::Run() {
   char err[DN_GUARD_MSG];
-  if (dn_forward(self_->net(), input_.data(), input_.size(), err, sizeof err) != 0)
+  size_t len = 0;
+  float *input = dn_forward_input(self_->net(), &len);
+  if (dn_forward(self_->net(), input, len, err, sizeof err) != 0)
     throw CodedError("DARKNET", std::string(err));
 }
 

@@ -53,11 +53,11 @@ class LoadWorker : public NetworkWorker {
 
 class ForwardWorker : public NetworkWorker {
  public:
-  ForwardWorker(Napi::Env env, WorkTarget *self, std::vector<float> input);
+  // the input is already in the network's own buffer (dn_forward_input)
+  ForwardWorker(Napi::Env env, WorkTarget *self);
 
  private:
   void Run() override;
-  std::vector<float> input_;
 };
 
 struct DetectImage {
