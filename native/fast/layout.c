@@ -4,11 +4,14 @@
  * wherever every layer that reads it can read NHWC:
  *   - a oneDNN convolution reading it as its input (the next layer);
  *   - a fast [shortcut] whose two operands are both NHWC: the sum is elementwise, so it is the
- *     same sum of the same two floats whatever the order they are stored in.
- * Everything else reads NCHW: routes, upsample, maxpool, the heads, Darknet's own layers, our
+ *     same sum of the same two floats whatever the order they are stored in;
+ *   - a fast [maxpool] (the next layer), which reads and writes either layout: the same
+ *     comparisons in the same window order (yolov3-tiny's chain of conv → maxpool pairs).
+ * Everything else reads NCHW: routes, upsample, the heads, Darknet's own layers, our
  * other kernels, and the last layer and the heads (read after the pass: Detector.forward,
  * net.output). Intermediate outputs are not readable after a fast pass anyway: ops/lean.c pools
- * them. A shortcut whose operands are NHWC but whose output must be NCHW transposes as it adds.
+ * them. A shortcut whose operands are NHWC but whose output must be NCHW transposes as it adds;
+ * a maxpool between layouts transposes as it pools.
  *
  * The set is the largest one closed under those rules (start from every candidate, drop one
  * that has a reader that cannot take NHWC, repeat). Forward functions are called with the layer
@@ -24,11 +27,12 @@
 #include "guard/guard.h"
 #include "layers.h"
 
-enum { OTHER, CONV, SHORTCUT_ADD };
+enum { OTHER, CONV, SHORTCUT_ADD, POOL };
 
 static int kind_of(const layer *l) {
   if (l->forward == dn_fast_conv_dnnl) return CONV;
   if (l->type == SHORTCUT && l->forward == (void (*)(layer, network))dn_fast_shortcut) return SHORTCUT_ADD;
+  if (l->type == MAXPOOL && l->forward == (void (*)(layer, network))dn_fast_maxpool) return POOL;
   return OTHER;
 }
 
@@ -83,7 +87,7 @@ static size_t wiring(memo *m, size_t from, const network *net) {
 static int accepts(const network *net, const unsigned char *s, int r, int i) {
   const layer *l = &net->layers[r];
   int k = kind_of(l);
-  if (k == CONV) return r == i + 1;
+  if (k == CONV || k == POOL) return r == i + 1;
   if (k == SHORTCUT_ADD) return s[r - 1] && l->index >= 0 && l->index < net->n && s[l->index];
   return 0;
 }
