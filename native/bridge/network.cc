@@ -305,7 +305,9 @@ static Napi::Float32Array CopyOut(Napi::Env env, const float *src, size_t len) {
     void *p = nullptr;
     size_t padded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
     if (posix_memalign(&p, kHugePage, padded) == 0) {
+#ifdef MADV_HUGEPAGE
       madvise(p, padded, MADV_HUGEPAGE);  // advice only: ignored where huge pages are off
+#endif
       std::memcpy(p, src, bytes);
       napi_value ab;
       if (napi_create_external_arraybuffer(env, p, bytes, FreeCopy, nullptr, &ab) == napi_ok)
