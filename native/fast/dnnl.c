@@ -20,8 +20,8 @@
  * loaded), fast numerics keep their own kernels (fast.c) and capabilities().dnnl is null.
  *
  * Layout: brgconv wants NHWC (or channel-blocked nChw16c) tensors; Darknet's buffers are NCHW.
- * Outputs that only oneDNN convolutions and fast shortcuts read stay NHWC in the layer's own
- * buffer (layout.c decides which); elsewhere the input is reordered by oneDNN into scratch
+ * Outputs whose every reader takes NHWC (oneDNN convolutions, fast shortcuts and maxpools) stay
+ * NHWC in the layer's own buffer (layout.c decides which); elsewhere the input is reordered by oneDNN into scratch
  * memory, and the output comes back through one pass of ours that transposes it into the
  * layer's output. The bias is oneDNN's; leaky ReLU is oneDNN's too, applied by the kernel (see
  * LEAKY_ALPHA), and the other activations are Darknet's expressions. */
