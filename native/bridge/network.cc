@@ -37,6 +37,7 @@ Network::Network(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Network>(inf
 // The finalizer: a network the user never disposed is freed when its wrapper is collected.
 // A worker holds a Ref, so this never runs while Darknet is using the network.
 Network::~Network() {
+  compute_.Stop();  // a pass still running (an environment torn down under it) ends first
   if (net_) {
     dn_free_network(net_);
     net_ = nullptr;
@@ -89,6 +90,7 @@ void Network::Attach(Napi::Env env, dn_network *net) {
 
 void Network::Free(Napi::Env env) {
   disposeRequested_ = false;
+  compute_.Stop();  // idle: no work runs on a network being freed
   if (net_) {
     dn_free_network(net_);
     net_ = nullptr;

@@ -1,5 +1,6 @@
 // AsyncWorkers for Network: each holds a Deferred and a reference on its network for its whole life,
-// runs Darknet on the libuv pool, and turns every C++ exception into a rejected promise.
+// runs Darknet from the libuv pool (passes on the network's own compute thread, compute_thread.h),
+// and turns every C++ exception into a rejected promise.
 #pragma once
 #include <napi.h>
 
