@@ -18,8 +18,9 @@ void ClassifyWorker::Run() {
     in[i] = dn_image_in{images_[i].pixels.data(), images_[i].pixels.size(), images_[i].width, images_[i].height, images_[i].channels};
   dn_output_layer(self_->net(), &outputs_);
   out_.resize(static_cast<size_t>(outputs_) * in.size());
-  if (dn_classify(self_->net(), in.data(), static_cast<int>(in.size()), prep_, out_.data(), err, sizeof err) != 0)
-    throw CodedError("DARKNET", std::string(err));
+  int rc = 0;
+  self_->Compute([&] { rc = dn_classify(self_->net(), in.data(), static_cast<int>(in.size()), prep_, out_.data(), err, sizeof err); });
+  if (rc != 0) throw CodedError("DARKNET", std::string(err));
 }
 
 Napi::Value ClassifyWorker::Result(Napi::Env env) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "compute_thread.h"
 #include "ops/ops.h"
 #include "work_target.h"
 
@@ -29,6 +30,7 @@ class Network : public Napi::ObjectWrap<Network>, public WorkTarget {
   void EndWork(Napi::Env env) override;
   void Hold() override { Ref(); }
   void Unhold() override { Unref(); }
+  void Compute(const std::function<void()> &fn) override { compute_.Run(fn); }
 
  private:
   Napi::Value Load(const Napi::CallbackInfo &info);
@@ -64,6 +66,7 @@ class Network : public Napi::ObjectWrap<Network>, public WorkTarget {
   bool disposed_ = false;
   bool disposeRequested_ = false;
   int64_t externalBytes_ = 0;
+  ComputeThread compute_;  // where passes run; declared last, so ended first
 };
 
 }  // namespace dnn

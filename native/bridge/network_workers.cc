@@ -102,13 +102,15 @@ Napi::Value LoadWorker::Result(Napi::Env env) {
 
 // ---- forward ----
 
-ForwardWorker::ForwardWorker(Napi::Env env, WorkTarget *self, std::vector<float> input)
-    : NetworkWorker(env, self), input_(std::move(input)) {}
+ForwardWorker::ForwardWorker(Napi::Env env, WorkTarget *self) : NetworkWorker(env, self) {}
 
 void ForwardWorker::Run() {
-  char err[DN_GUARD_MSG];
-  if (dn_forward(self_->net(), input_.data(), input_.size(), err, sizeof err) != 0)
-    throw CodedError("DARKNET", std::string(err));
+  self_->Compute([this] {
+    char err[DN_GUARD_MSG];
+    size_t len = 0;
+    float *input = dn_forward_input(self_->net(), &len);
+    if (dn_forward(self_->net(), input, len, err, sizeof err) != 0) throw CodedError("DARKNET", std::string(err));
+  });
 }
 
 // ---- detect ----
@@ -125,9 +127,12 @@ void DetectWorker::Run() {
   std::vector<dn_image_in> in(images_.size());
   for (size_t i = 0; i < images_.size(); i++)
     in[i] = dn_image_in{images_[i].pixels.data(), images_[i].pixels.size(), images_[i].width, images_[i].height, images_[i].channels};
-  if (dn_detect(self_->net(), in.data(), static_cast<int>(in.size()), p_.letterbox ? 1 : 0, p_.thresh, p_.hier,
-                p_.nms, boxes_.data(), err, sizeof err) != 0)
-    throw CodedError("DARKNET", std::string(err));
+  int rc = 0;
+  self_->Compute([&] {
+    rc = dn_detect(self_->net(), in.data(), static_cast<int>(in.size()), p_.letterbox ? 1 : 0, p_.thresh, p_.hier, p_.nms,
+                   boxes_.data(), err, sizeof err);
+  });
+  if (rc != 0) throw CodedError("DARKNET", std::string(err));
 }
 
 Napi::Value DetectWorker::Result(Napi::Env env) {

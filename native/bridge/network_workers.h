@@ -1,5 +1,6 @@
 // AsyncWorkers for Network: each holds a Deferred and a reference on its network for its whole life,
-// runs Darknet on the libuv pool, and turns every C++ exception into a rejected promise.
+// runs Darknet from the libuv pool (passes on the network's own compute thread, compute_thread.h),
+// and turns every C++ exception into a rejected promise.
 #pragma once
 #include <napi.h>
 
@@ -53,11 +54,11 @@ class LoadWorker : public NetworkWorker {
 
 class ForwardWorker : public NetworkWorker {
  public:
-  ForwardWorker(Napi::Env env, WorkTarget *self, std::vector<float> input);
+  // the input is already in the network's own buffer (dn_forward_input)
+  ForwardWorker(Napi::Env env, WorkTarget *self);
 
  private:
   void Run() override;
-  std::vector<float> input_;
 };
 
 struct DetectImage {

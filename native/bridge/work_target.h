@@ -4,6 +4,8 @@
 #pragma once
 #include <napi.h>
 
+#include <functional>
+
 #include "ops/ops.h"
 
 namespace dnn {
@@ -15,6 +17,8 @@ class WorkTarget {
   virtual void EndWork(Napi::Env env) = 0;  // release the busy flag, honour a pending dispose
   virtual void Hold() = 0;                  // the wrapper outlives the work, even if JS drops it
   virtual void Unhold() = 0;
+  // Runs a pass (fn) on the network's own compute thread and waits (compute_thread.h).
+  virtual void Compute(const std::function<void()> &fn) = 0;
 
  protected:
   ~WorkTarget() = default;

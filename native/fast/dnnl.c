@@ -20,9 +20,11 @@
  * loaded), fast numerics keep their own kernels (fast.c) and capabilities().dnnl is null.
  *
  * Layout: brgconv wants NHWC (or channel-blocked nChw16c) tensors; Darknet's buffers are NCHW.
- * The input is reordered by oneDNN into a per-thread scratch buffer; the output comes back
- * through one pass of ours that transposes it into the layer's output and applies the activation
- * with Darknet's expressions, so the bias is oneDNN's and the activation is Darknet's. */
+ * Outputs whose every reader takes NHWC (oneDNN convolutions, fast shortcuts and maxpools) stay
+ * NHWC in the layer's own buffer (layout.c decides which); elsewhere the input is reordered by oneDNN into scratch
+ * memory, and the output comes back through one pass of ours that transposes it into the
+ * layer's output. The bias is oneDNN's; leaky ReLU is oneDNN's too, applied by the kernel (see
+ * LEAKY_ALPHA), and the other activations are Darknet's expressions. */
 #include "dnnl.h"
 
 #include <dlfcn.h>
@@ -37,6 +39,7 @@
 #endif
 
 #include "guard/guard.h"
+#include "layout.h"
 
 #if DN_DNNL
 #include <dnnl.h>
@@ -68,12 +71,18 @@ static struct {
   dnnl_status_t (*mem_destroy)(dnnl_memory_t);
   dnnl_status_t (*attr_create)(dnnl_primitive_attr_t *);
   dnnl_status_t (*attr_scratchpad)(dnnl_primitive_attr_t, dnnl_scratchpad_mode_t);
+  dnnl_status_t (*attr_set_post_ops)(dnnl_primitive_attr_t, const_dnnl_post_ops_t);
+  dnnl_status_t (*post_ops_create)(dnnl_post_ops_t *);
+  dnnl_status_t (*post_ops_destroy)(dnnl_post_ops_t);
+  dnnl_status_t (*post_ops_append_eltwise)(dnnl_post_ops_t, float, dnnl_alg_kind_t, float, float);
   const dnnl_version_t *(*version)(void);
   dnnl_cpu_isa_t (*effective_isa)(void);
   dnnl_engine_t engine;
   /* every primitive takes its scratch memory from the caller (thread_scratch): the library's own
    * is shared between primitives, and networks run passes on several threads at once */
   dnnl_primitive_attr_t attr;
+  /* attr, and leaky ReLU applied by the convolution kernel to its outputs (see LEAKY_ALPHA) */
+  dnnl_primitive_attr_t leaky_attr;
   int ok;
   char name[96];
 } lib;
@@ -95,6 +104,24 @@ static const char *isa_name(dnnl_cpu_isa_t isa) {
   }
 }
 
+/* Darknet's leaky is (x>0) ? x : .1*x, the product in double; oneDNN's eltwise_relu post-op computes
+ * x > 0 ? x : alpha*x in float. The two differ by one unit in the last place on ~20 % of negative
+ * outputs (0.1f is not 0.1): no float alpha reproduces the double product, and no post-op chain
+ * can divide the negative branch alone. Fast numerics take that ulp (their sums move outputs by
+ * ~3e-5 already; the same bytes for every thread count still hold, the post-op is elementwise)
+ * for a pass over every output that the kernel no longer writes and reads back. */
+#define LEAKY_ALPHA 0.1f
+
+static int make_leaky_attr(dnnl_primitive_attr_t *attr) {
+  dnnl_post_ops_t ops = NULL;
+  int ok = lib.attr_create(attr) == dnnl_success && lib.attr_scratchpad(*attr, dnnl_scratchpad_mode_user) == dnnl_success &&
+           lib.post_ops_create(&ops) == dnnl_success &&
+           lib.post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, LEAKY_ALPHA, 0.0f) == dnnl_success &&
+           lib.attr_set_post_ops(*attr, ops) == dnnl_success;
+  if (ops) lib.post_ops_destroy(ops);
+  return ok ? 0 : -1;
+}
+
 static void load(void) {
   const char *file = getenv("DARKNET_NODE_DNNL_LIB");
   void *h = dlopen(file && *file ? file : "libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
@@ -110,11 +137,14 @@ static void load(void) {
             SYM(prim_execute, "dnnl_primitive_execute") && SYM(mem_create, "dnnl_memory_create") &&
             SYM(mem_destroy, "dnnl_memory_destroy") && SYM(version, "dnnl_version") &&
             SYM(attr_create, "dnnl_primitive_attr_create") && SYM(attr_scratchpad, "dnnl_primitive_attr_set_scratchpad_mode") &&
-            SYM(effective_isa, "dnnl_get_effective_cpu_isa");
+            SYM(effective_isa, "dnnl_get_effective_cpu_isa") && SYM(attr_set_post_ops, "dnnl_primitive_attr_set_post_ops") &&
+            SYM(post_ops_create, "dnnl_post_ops_create") && SYM(post_ops_destroy, "dnnl_post_ops_destroy") &&
+            SYM(post_ops_append_eltwise, "dnnl_post_ops_append_eltwise");
 #undef SYM
   /* the C API of 2.x (op descriptors) is what this file is written against */
   if (!all || lib.version()->major != 2 || lib.engine_create(&lib.engine, dnnl_cpu, 0) != dnnl_success ||
-      lib.attr_create(&lib.attr) != dnnl_success || lib.attr_scratchpad(lib.attr, dnnl_scratchpad_mode_user) != dnnl_success)
+      lib.attr_create(&lib.attr) != dnnl_success || lib.attr_scratchpad(lib.attr, dnnl_scratchpad_mode_user) != dnnl_success ||
+      make_leaky_attr(&lib.leaky_attr) != 0)
     return;
   const dnnl_version_t *v = lib.version();
   snprintf(lib.name, sizeof lib.name, "oneDNN %d.%d.%d (%s)", v->major, v->minor, v->patch, isa_name(lib.effective_isa()));
@@ -131,7 +161,8 @@ const char *dn_dnnl_version(void) { return dn_dnnl_available() ? lib.name : NULL
 /* What a primitive is built for. */
 typedef struct {
   int batch, c, h, w, n, size, stride, pad, out_h, out_w, threads;
-  int src_nhwc, dst_nhwc; /* the input / output is NHWC in Darknet's buffer (see nhwc_out) */
+  int src_nhwc, dst_nhwc; /* the input / output is NHWC in Darknet's buffer (layout.c) */
+  int leaky;              /* the kernel applies leaky ReLU (lib.leaky_attr) */
   dnnl_memory_desc_t weights; /* the layout fixed at load */
 } plan_key;
 
@@ -162,13 +193,14 @@ static int team_size(void) {
 #endif
 }
 
-static void key_of(const layer *l, int batch, int src_nhwc, int dst_nhwc, plan_key *k) {
+static void key_of(const layer *l, int batch, int src_nhwc, int dst_nhwc, int leaky, plan_key *k) {
   memset(k, 0, sizeof *k);
   k->batch = batch;
   k->c = l->c, k->h = l->h, k->w = l->w, k->n = l->n, k->size = l->size, k->stride = l->stride, k->pad = l->pad;
   k->out_h = l->out_h, k->out_w = l->out_w;
   k->threads = team_size();
   k->src_nhwc = src_nhwc, k->dst_nhwc = dst_nhwc;
+  k->leaky = leaky;
 }
 
 static int conv_desc(const plan_key *k, const dnnl_memory_desc_t *weights, dnnl_convolution_desc_t *cd) {
@@ -193,7 +225,8 @@ static int conv_desc(const plan_key *k, const dnnl_memory_desc_t *weights, dnnl_
 static dnnl_primitive_desc_t make_pd(const plan_key *k, const dnnl_memory_desc_t *weights) {
   dnnl_convolution_desc_t cd;
   dnnl_primitive_desc_t pd = NULL;
-  if (conv_desc(k, weights, &cd) == 0 && lib.pd_create(&pd, &cd, lib.attr, lib.engine, NULL) == dnnl_success) return pd;
+  if (conv_desc(k, weights, &cd) == 0 && lib.pd_create(&pd, &cd, k->leaky ? lib.leaky_attr : lib.attr, lib.engine, NULL) == dnnl_success)
+    return pd;
   return NULL;
 }
 
@@ -292,9 +325,9 @@ static plan *build_plan(const plan_key *k) {
 }
 
 /* The plan for layer l's shape at the calling thread's team size (built on first use). */
-static plan *find_plan(const layer *l, int batch, int src_nhwc, int dst_nhwc, const dnnl_memory_desc_t *weights) {
+static plan *find_plan(const layer *l, int batch, int src_nhwc, int dst_nhwc, int leaky, const dnnl_memory_desc_t *weights) {
   plan_key k;
-  key_of(l, batch, src_nhwc, dst_nhwc, &k);
+  key_of(l, batch, src_nhwc, dst_nhwc, leaky, &k);
   k.weights = *weights;
   pthread_mutex_lock(&plans_lock);
   plan *p = plans;
@@ -302,7 +335,7 @@ static plan *find_plan(const layer *l, int batch, int src_nhwc, int dst_nhwc, co
     plan_key *q = &p->key;
     if (q->batch == k.batch && q->c == k.c && q->h == k.h && q->w == k.w && q->n == k.n && q->size == k.size &&
         q->stride == k.stride && q->pad == k.pad && q->out_h == k.out_h && q->out_w == k.out_w && q->threads == k.threads &&
-        q->src_nhwc == k.src_nhwc && q->dst_nhwc == k.dst_nhwc && lib.md_equal(&q->weights, &k.weights))
+        q->src_nhwc == k.src_nhwc && q->dst_nhwc == k.dst_nhwc && q->leaky == k.leaky && lib.md_equal(&q->weights, &k.weights))
       break;
   }
   pthread_mutex_unlock(&plans_lock);
@@ -328,7 +361,7 @@ static float *slot_weights(const void *slot) {
 static int blocked_weights_md(const layer *l, dnnl_memory_desc_t *wmd) {
   if (!dn_dnnl_available() || l->groups != 1 || l->size < 1 || l->stride < 1) return 0;
   plan_key k;
-  key_of(l, l->batch, 0, 0, &k);
+  key_of(l, l->batch, 0, 0, 0, &k);
   dnnl_primitive_desc_t pd = make_pd(&k, NULL);
   if (!pd) return 0;
   *wmd = *lib.pd_query_md(pd, dnnl_query_weights_md, 0);
@@ -360,7 +393,7 @@ int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
   dnnl_memory_desc_t wmd;
   if (!blocked_weights_md(l, &wmd)) return 0;
   /* the plan this layer will run (and the check that its layouts are ones this file handles) */
-  if (!find_plan(l, l->batch, 0, 0, &wmd)) return 0;
+  if (!find_plan(l, l->batch, 0, 0, l->activation == LEAKY, &wmd)) return 0;
   size_t floats = slot_floats(&wmd);
   /* 64-byte aligned: the weights then sit exactly HEADER_BYTES in, wherever the slot is copied to
    * (the compiled-weights cache stores slots verbatim, 64-byte aligned) */
@@ -490,24 +523,6 @@ static void unblock_activate(const float *in, float *out, int batch, int n, int 
   }
 }
 
-/* Whether layer i's output can stay NHWC (oneDNN's own layout for these kernels): the next layer
- * is a oneDNN convolution reading it as its input, and nothing else reads it — no route or
- * shortcut names it, it is not the network's output (the liveness rule of ops/lean.c). Then
- * neither layer pays a transposition: yolov3's 1×1 → 3×3 pairs and its heads' chains. Decided
- * from the network alone, the same way on every pass and for both layers of a pair. */
-static int nhwc_out(const network *net, int i) {
-  if (i < 0 || i + 1 >= net->n || net->layers[i].forward != dn_fast_conv_dnnl || net->layers[i + 1].forward != dn_fast_conv_dnnl)
-    return 0;
-  for (int j = 0; j < net->n; j++) {
-    const layer *l = &net->layers[j];
-    if (l->type == ROUTE)
-      for (int k = 0; k < l->n; k++)
-        if (l->input_layers[k] == i) return 0;
-    if (l->type == SHORTCUT && l->index == i) return 0;
-  }
-  return 1;
-}
-
 /* Darknet's activation on an NHWC output in place (elementwise: the layout does not matter). */
 static void activate_in_place(float *x, size_t count, ACTIVATION a) {
   if (a == LINEAR) return;
@@ -526,8 +541,9 @@ static void activate_in_place(float *x, size_t count, ACTIVATION a) {
 void dn_fast_conv_dnnl(layer l, network net) {
   const float *slot = dn_fast_weights(net.index);
   const dnnl_memory_desc_t *wmd = (const dnnl_memory_desc_t *)slot;
-  int src_nhwc = nhwc_out(&net, net.index - 1), dst_nhwc = nhwc_out(&net, net.index);
-  plan *p = find_plan(&l, l.batch, src_nhwc, dst_nhwc, wmd);
+  int src_nhwc = dn_fast_nhwc(&net, net.index - 1), dst_nhwc = dn_fast_nhwc(&net, net.index);
+  int fused = l.activation == LEAKY;
+  plan *p = find_plan(&l, l.batch, src_nhwc, dst_nhwc, fused, wmd);
   if (!p) dn_guard_fail("oneDNN could not build layer %d's convolution for %d threads", net.index, team_size());
   size_t src_at = 0, dst_at = src_at + (p->src_bytes + 63) / 64 * 64, w_at = dst_at + (p->dst_bytes + 63) / 64 * 64;
   size_t pad_at = w_at + (p->weights_bytes + 63) / 64 * 64;
@@ -574,10 +590,11 @@ void dn_fast_conv_dnnl(layer l, network net) {
   if (s) lib.stream_destroy(s);
   if (!ok) dn_guard_fail("oneDNN failed on layer %d's convolution", net.index);
   int spatial = l.out_h * l.out_w;
-  if (dst_nhwc) activate_in_place(l.output, (size_t)l.batch * l.n * spatial, l.activation);
-  else if (p->dst_block) unblock_activate(dst, l.output, l.batch, l.n, spatial, p->dst_block, l.activation);
-  else if (l.activation != LINEAR)
-    for (int b = 0; b < l.batch * l.n; b++) activate_array(l.output + (size_t)b * spatial, spatial, l.activation);
+  ACTIVATION a = fused ? LINEAR : l.activation; /* what is left to apply */
+  if (dst_nhwc) activate_in_place(l.output, (size_t)l.batch * l.n * spatial, a);
+  else if (p->dst_block) unblock_activate(dst, l.output, l.batch, l.n, spatial, p->dst_block, a);
+  else if (a != LINEAR)
+    for (int b = 0; b < l.batch * l.n; b++) activate_array(l.output + (size_t)b * spatial, spatial, a);
 }
 
 #else /* built without oneDNN's header */

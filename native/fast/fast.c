@@ -17,8 +17,10 @@
  *   [yolo]           the logistic planes split over threads (Darknet's activate_array on each).
  *
  * What moves numbers: folding, Winograd's transforms and the blocked products reassociate sums;
- * raw outputs move by ~3e-5 and detections match reference numerics (test/native/fast.test.ts). The
- * maxpool, shortcut, activations and every parallel split are bit-identical to Darknet's loops.
+ * oneDNN's fused leaky ReLU multiplies by 0.1f where Darknet multiplies by the double 0.1 (one
+ * ulp on ~20 % of negative outputs, dnnl.c); raw outputs move by ~3e-5 and detections match
+ * reference numerics (test/native/fast.test.ts). The maxpool, shortcut, the other activations
+ * and every parallel split are bit-identical to Darknet's loops.
  * This file is the policy (which layer gets which kernel, what memory that may cost); the
  * kernels are dnnl.c, layers.c, direct.c, winograd.c, im2col.c and matmul.c, and the transformed weights
  * live in the network's side table (weights.h). */

@@ -12,6 +12,7 @@
 
 #include "direct.h"
 #include "im2col.h"
+#include "layout.h"
 #include "matmul.h"
 #include "weights.h"
 #include "winograd.h"
@@ -89,8 +90,68 @@ static void bias_activate(float *out, const float *bias, int batch, int filters,
   }
 }
 
+/* Channels per pass of maxpool_nhwc's running maxima (on the stack). */
+#define POOL_CHANNELS 256
+
+/* Darknet's maxpool where the input or the output is NHWC (layout.c): each output is the same
+ * comparisons of the same values in the same window order, so the same bytes; with NHWC input
+ * the comparisons run along contiguous channels. A window tap outside the image is skipped: it
+ * is Darknet's -FLT_MAX, which never wins (the running maximum starts at -FLT_MAX and a NaN
+ * never replaces it). Split over output rows. */
+static void maxpool_nhwc(const layer *l, const float *in, float *out, int in_nhwc, int out_nhwc) {
+  int C = l->c, H = l->h, W = l->w, oh = l->out_h, ow = l->out_w, off = -l->pad / 2, rows = l->batch * oh;
+  size_t in_c = in_nhwc ? 1 : (size_t)H * W, out_c = out_nhwc ? 1 : (size_t)oh * ow;
+  if (in_nhwc && out_nhwc && l->size == 2 && l->stride == 2 && off == 0 && 2 * ow <= W && 2 * oh <= H) {
+    /* 2×2/2 windows inside the image (yolov3-tiny's): the four taps in Darknet's order */
+#pragma omp parallel for schedule(static) if ((size_t)rows * ow * C >= PAR_MIN)
+    for (int r = 0; r < rows; r++) {
+      int b = r / oh, i = r % oh;
+      for (int j = 0; j < ow; j++) {
+        const float *p0 = in + (((size_t)b * H + 2 * i) * W + 2 * j) * C, *p1 = p0 + C, *p2 = p0 + (size_t)W * C, *p3 = p2 + C;
+        float *q = out + (((size_t)b * oh + i) * ow + j) * C;
+        for (int c = 0; c < C; c++) {
+          float max = -FLT_MAX, v;
+          v = p0[c]; max = (v > max) ? v : max;
+          v = p1[c]; max = (v > max) ? v : max;
+          v = p2[c]; max = (v > max) ? v : max;
+          v = p3[c]; max = (v > max) ? v : max;
+          q[c] = max;
+        }
+      }
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if ((size_t)rows * ow * C >= PAR_MIN)
+  for (int r = 0; r < rows; r++) {
+    int b = r / oh, i = r % oh;
+    float mx[POOL_CHANNELS];
+    for (int j = 0; j < ow; j++)
+      for (int c0 = 0; c0 < C; c0 += POOL_CHANNELS) {
+        int nc = C - c0 < POOL_CHANNELS ? C - c0 : POOL_CHANNELS;
+        for (int c = 0; c < nc; c++) mx[c] = -FLT_MAX;
+        for (int n = 0; n < l->size; n++)
+          for (int m = 0; m < l->size; m++) {
+            int y = off + i * l->stride + n, x = off + j * l->stride + m;
+            if (y < 0 || y >= H || x < 0 || x >= W) continue;
+            const float *p = in_nhwc ? in + (((size_t)b * H + y) * W + x) * C + c0 : in + ((size_t)b * C + c0) * H * W + (size_t)y * W + x;
+            for (int c = 0; c < nc; c++) {
+              float v = p[c * in_c];
+              mx[c] = (v > mx[c]) ? v : mx[c];
+            }
+          }
+        float *q = out_nhwc ? out + (((size_t)b * oh + i) * ow + j) * C + c0 : out + ((size_t)b * C + c0) * oh * ow + (size_t)i * ow + j;
+        for (int c = 0; c < nc; c++) q[c * out_c] = mx[c];
+      }
+  }
+}
+
 /* Darknet's forward_maxpool_layer, split over channels (the argmax indexes only serve backward). */
 void dn_fast_maxpool(const layer l, network net) {
+  int in_nhwc = dn_fast_nhwc(&net, net.index - 1), out_nhwc = dn_fast_nhwc(&net, net.index);
+  if (in_nhwc || out_nhwc) {
+    maxpool_nhwc(&l, net.input, l.output, in_nhwc, out_nhwc);
+    return;
+  }
   int w_offset = -l.pad / 2, h_offset = -l.pad / 2;
   int oh = l.out_h, ow = l.out_w, planes = l.batch * l.c;
   if (l.size == 2 && l.stride == 2 && w_offset == 0 && h_offset == 0 && 2 * ow <= l.w && 2 * oh <= l.h) {
@@ -194,14 +255,35 @@ void dn_fast_conv_direct(layer l, network net) {
                    &a);
 }
 
+/* Positions per task of the transposing shortcut: in and add rows of this many positions × all
+ * channels are read once while each channel's plane is written. */
+#define SHORTCUT_SPAN 256
+
 void dn_fast_shortcut(const layer l, network net) {
   const float *add = net.layers[l.index].output;
   size_t count = (size_t)l.outputs * l.batch;
   float s1 = l.alpha, s2 = l.beta;
   const float *in = net.input;
   float *out = l.output;
+  if (dn_fast_nhwc(&net, net.index - 1) && !dn_fast_nhwc(&net, net.index)) {
+    /* both operands NHWC (layout.c), the output read as NCHW: the same sum of the same two
+     * floats, stored transposed */
+    int c = l.out_c, spatial = l.out_w * l.out_h, spans = (spatial + SHORTCUT_SPAN - 1) / SHORTCUT_SPAN;
+    int tasks = l.batch * spans;
 #pragma omp parallel for schedule(static) if (count >= PAR_MIN)
-  for (size_t i = 0; i < count; i++) out[i] = s1 * in[i] + s2 * add[i];
+    for (int t = 0; t < tasks; t++) {
+      int b = t / spans, i0 = t % spans * SHORTCUT_SPAN, i1 = i0 + SHORTCUT_SPAN < spatial ? i0 + SHORTCUT_SPAN : spatial;
+      size_t image = (size_t)b * c * spatial;
+      for (int k = 0; k < c; k++) {
+        float *d = out + image + (size_t)k * spatial;
+        const float *x = in + image + k, *y = add + image + k;
+        for (int i = i0; i < i1; i++) d[i] = s1 * x[(size_t)i * c] + s2 * y[(size_t)i * c];
+      }
+    }
+  } else {
+    /* the same layout in and out (NCHW, or NHWC for all three): elementwise */
+#pragma omp parallel for schedule(static) if (count >= PAR_MIN)
+    for (size_t i = 0; i < count; i++) out[i] = s1 * in[i] + s2 * add[i];
+  }
   if (l.activation != LINEAR) activate_plane(l.output, (int)count, l.activation);
 }
-

@@ -16,6 +16,11 @@ static void do_forward(void *p) {
   dn_pass_predict(c->h, c->input);
 }
 
+float *dn_forward_input(dn_network *h, size_t *len) {
+  *len = (size_t)h->net->inputs * h->net->batch;
+  return h->net->input;
+}
+
 int dn_forward(dn_network *h, const float *input, size_t len, char *err, size_t errlen) {
   forward_ctx c = {h, (float *)input};
   if (dn_check_input(h, len, err, errlen) != 0) return -1;
