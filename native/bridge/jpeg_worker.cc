@@ -39,17 +39,7 @@ class JpegWorker : public PromiseWorker {
     if (!decoded_) return env.Null();
     size_t n = static_cast<size_t>(image_.width) * image_.height * 3;
     Napi::Object o = Napi::Object::New(env);
-    // handed over, not copied (a copy of a 768×576 image was a fifth of a decode, on the main
-    // thread), and counted as external memory so that V8 collects the buffers of a decode loop
-    // in time; where the runtime forbids external buffers (Electron's V8 sandbox) NewOrCopy
-    // copies and runs the finalizer at once
-    uint8_t *pixels = image_.pixels;
-    image_.pixels = nullptr;
-    Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(n));
-    o.Set("data", Napi::Buffer<uint8_t>::NewOrCopy(env, pixels, n, [n](Napi::Env e, uint8_t *p) {
-            std::free(p);
-            Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(n));
-          }));
+    o.Set("data", Napi::Buffer<uint8_t>::Copy(env, image_.pixels, n));
     o.Set("width", image_.width);
     o.Set("height", image_.height);
     return o;
