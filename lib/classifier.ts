@@ -115,10 +115,14 @@ export class Classifier extends NetworkHandle {
     try {
       this.assertUsable();
       const o = classifyOptions(options, this.classes);
-      const px = await toPixels(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels });
-      checkGeometry(px.width, px.height, this.width, this.height, o.prep);
-      const [probs] = await this.exclusive(() => this.net.classify([px], o.prep));
-      return this.result(probs!, o.top);
+      const { px, done } = await this.pixels.decode(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels });
+      try {
+        checkGeometry(px.width, px.height, this.width, this.height, o.prep);
+        const [probs] = await this.exclusive(() => this.net.classify([px], o.prep));
+        return this.result(probs!, o.top);
+      } finally {
+        done();
+      }
     } catch (e) {
       throw publicError(e, site);
     }

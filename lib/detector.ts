@@ -107,10 +107,14 @@ export class Detector extends NetworkHandle {
     try {
       this.assertUsable();
       const o = detectOptions(options);
-      const px = await toPixels(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels });
-      checkGeometry(px.width, px.height, this.shape.width, this.shape.height, o.letterbox ? 'letterbox' : 'resize');
-      const [boxes] = await this.exclusive(() => this.net.detect([px], o.letterbox, o.thresh, o.hier, o.nms));
-      return toDetections(boxes!, px.width, px.height, o.thresh, this.names);
+      const { px, done } = await this.pixels.decode(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels });
+      try {
+        checkGeometry(px.width, px.height, this.shape.width, this.shape.height, o.letterbox ? 'letterbox' : 'resize');
+        const [boxes] = await this.exclusive(() => this.net.detect([px], o.letterbox, o.thresh, o.hier, o.nms));
+        return toDetections(boxes!, px.width, px.height, o.thresh, this.names);
+      } finally {
+        done();
+      }
     } catch (e) {
       throw publicError(e, site);
     }

@@ -7,6 +7,7 @@ import type { LoadReport, MemoryUsage, NativeNetwork } from './native.js';
 import * as rules from './options.js';
 import type { Numerics } from './options.js';
 import type { WeightsHeader } from './weights.js';
+import { PixelScratch } from './pixel-scratch.js';
 
 /**
  * What every product on a loaded native network shares: calls serialized onto the network, the
@@ -22,6 +23,8 @@ export abstract class NetworkHandle {
   private readonly queue = new SerialQueue();
   /** calls accepted and not yet settled, decoding included: asyncDispose waits for them */
   protected readonly accepted = new InFlight();
+  /** the spare buffer single-image calls decode JPEGs into */
+  protected readonly pixels = new PixelScratch();
   private disposedFlag = false;
   /** set by dispose() and asyncDispose(): no new calls; queued ones still run unless disposed */
   private closing = false;
@@ -75,6 +78,7 @@ export abstract class NetworkHandle {
     this.closing = true;
     if (this.disposedFlag) return;
     this.disposedFlag = true;
+    this.pixels.clear();
     this.net.dispose();
   }
 

@@ -119,22 +119,35 @@ function checkRaw(img: RawImage, maxPixels: number): Pixels {
 
 /** Decodes any accepted input to 8-bit RGB (or passes raw pixels through after checking them). */
 export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Promise<Pixels> {
+  return (await decode(input, opts)).px;
+}
+
+/**
+ * toPixels, and for a JPEG the native decoder writes into `into` when the pixels fit. `buffer`:
+ * the buffer the pixels are in when it is this library's (lent or new from the native decoder;
+ * never the caller's raw pixels), which a caller may keep and lend to a later decode.
+ */
+export async function decode(input: ImageInput, opts: DecodeOptions = {}, into?: Uint8Array): Promise<{ px: Pixels; buffer?: Uint8Array }> {
   const maxPixels = rules.maxPixels(opts.maxPixels) ?? DEFAULT_MAX_PIXELS;
+  const jpeg = async (source: string | Uint8Array) => {
+    const fast = await decodeJpegNatively(source, maxPixels, into);
+    return fast && { px: fast.px, buffer: fast.buffer };
+  };
   if (isSharp(input)) {
     try {
       const out = await input.clone().toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-      return checkRaw(fromSharpRaw(out, maxPixels), maxPixels);
+      return { px: checkRaw(fromSharpRaw(out, maxPixels), maxPixels) };
     } catch (e) {
       throw e instanceof DarknetError ? e : new DarknetError('IMAGE_DECODE', `the sharp pipeline failed: ${(e as Error).message}`, { cause: e });
     }
   }
-  if (isSharpRaw(input)) return checkRaw(fromSharpRaw(input, maxPixels), maxPixels);
-  if (isRaw(input)) return checkRaw(input, maxPixels);
+  if (isSharpRaw(input)) return { px: checkRaw(fromSharpRaw(input, maxPixels), maxPixels) };
+  if (isRaw(input)) return { px: checkRaw(input, maxPixels) };
   const file = typeof input === 'string' ? input : undefined;
   // a JPEG file's first stop is the native decoder (which reads it on the pool itself); the
   // checks below explain any file it cannot take
   if (typeof input === 'string' && /\.jpe?g$/i.test(input)) {
-    const fast = await decodeJpegNatively(input, maxPixels);
+    const fast = await jpeg(input);
     if (fast) return fast;
   }
   if (typeof input === 'string') {
@@ -149,7 +162,7 @@ export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Pro
   } else if (input.length === 0) {
     throw new DarknetError('IMAGE_DECODE', 'empty image buffer');
   } else if (isJpeg(input)) {
-    const fast = await decodeJpegNatively(input, maxPixels);
+    const fast = await jpeg(input);
     if (fast) return fast;
   }
   const sharp = await loadSharp();
@@ -161,7 +174,7 @@ export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Pro
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoder returned ${info.channels} channels`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
+    return { px: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 } };
   } catch (e) {
     throw new DarknetError('IMAGE_DECODE', `cannot decode image: ${(e as Error).message}`, { ...(file ? { file } : {}), cause: e });
   }
@@ -175,7 +188,7 @@ const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8
  * the same decoder at the same settings, without EXIF rotation, as here). Anything else, any
  * warning, or no addon: undefined, and sharp decodes it or says why it cannot.
  */
-async function decodeJpegNatively(input: string | Uint8Array, maxPixels: number): Promise<Pixels | undefined> {
+async function decodeJpegNatively(input: string | Uint8Array, maxPixels: number, into?: Uint8Array): Promise<{ px: Pixels; buffer: Uint8Array } | undefined> {
   let addon;
   try {
     addon = native();
@@ -183,7 +196,8 @@ async function decodeJpegNatively(input: string | Uint8Array, maxPixels: number)
     return undefined;
   }
   if (!addon.decodeJpeg) return undefined;
-  const out = await addon.decodeJpeg(input, maxPixels);
+  const out = await (into ? addon.decodeJpeg(input, maxPixels, into) : addon.decodeJpeg(input, maxPixels));
   if (!out) return undefined;
-  return { data: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength), width: out.width, height: out.height, channels: 3 };
+  const buffer = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
+  return { px: { data: buffer.subarray(0, out.width * out.height * 3), width: out.width, height: out.height, channels: 3 }, buffer };
 }

@@ -185,8 +185,9 @@ export interface NativeAddon {
   train(options: NativeTrainOptions, onProgress: (p: NativeTrainProgress) => void): NativeTrainJob;
   /** RGB pixels of a clean YCbCr/greyscale JPEG (bytes, or a file read on the pool) of at most
    * maxPixels pixels; null when it is not one, or the file cannot be read (lib/input.ts then asks
-   * sharp, which decodes or explains it) */
-  decodeJpeg?(source: Uint8Array | string, maxPixels: number): Promise<{ data: Uint8Array; width: number; height: number } | null>;
+   * sharp, which decodes or explains it). `into`: decoded into it when the pixels fit (data is then
+   * `into` itself, the pixels its first width × height × 3 bytes) */
+  decodeJpeg?(source: Uint8Array | string, maxPixels: number, into?: Uint8Array): Promise<{ data: Uint8Array; width: number; height: number } | null>;
   /** loads fast numerics' convolution library on the pool, ahead of a load that needs it (never
    * rejects); absent from the GPU addon and from binaries older than this interface */
   prepareKernels?(): Promise<void>;

@@ -23,7 +23,16 @@ class JpegWorker : public PromiseWorker {
   // a file: read here, on the pool, so that a detect from a path costs one trip to it
   JpegWorker(Napi::Env env, std::string path, long maxPixels)
       : PromiseWorker(env, "darknet:decodeJpeg"), path_(std::move(path)), maxPixels_(maxPixels) {}
-  ~JpegWorker() override { std::free(image_.pixels); }
+  ~JpegWorker() override {
+    if (image_.owned) std::free(image_.pixels);
+  }
+  // the caller's buffer to decode into when the image fits (kept alive, and not touched by
+  // JavaScript meanwhile: lib/pixel-scratch.ts lends it to one decode at a time)
+  void Into(Napi::Uint8Array into) {
+    into_ = Napi::Persistent(into);
+    intoData_ = into.Data();
+    intoLength_ = into.ByteLength();
+  }
 
  protected:
   void Run() override {
@@ -32,20 +41,23 @@ class JpegWorker : public PromiseWorker {
       data_ = file_.data();
       length_ = file_.size();
     }
-    decoded_ = dn_jpeg_decode(data_, length_, maxPixels_, &image_) != 0;
+    decoded_ = dn_jpeg_decode(data_, length_, maxPixels_, intoData_, intoLength_, &image_) != 0;
   }
 
   Napi::Value Result(Napi::Env env) override {
     if (!decoded_) return env.Null();
     size_t n = static_cast<size_t>(image_.width) * image_.height * 3;
     Napi::Object o = Napi::Object::New(env);
-    o.Set("data", Napi::Buffer<uint8_t>::Copy(env, image_.pixels, n));
+    o.Set("data", image_.owned ? Napi::Value(Napi::Buffer<uint8_t>::Copy(env, image_.pixels, n)) : into_.Value());
     o.Set("width", image_.width);
     o.Set("height", image_.height);
     return o;
   }
 
-  void Release(Napi::Env) override { bytes_.Reset(); }
+  void Release(Napi::Env) override {
+    bytes_.Reset();
+    into_.Reset();
+  }
 
  private:
   bool ReadFile() {
@@ -64,6 +76,9 @@ class JpegWorker : public PromiseWorker {
   }
 
   Napi::Reference<Napi::Uint8Array> bytes_;
+  Napi::Reference<Napi::Uint8Array> into_;
+  uint8_t *intoData_ = nullptr;
+  size_t intoLength_ = 0;
   std::string path_;
   std::vector<uint8_t> file_;
   const uint8_t *data_ = nullptr;
@@ -83,6 +98,8 @@ Napi::Value DecodeJpeg(const Napi::CallbackInfo &info) {
   long maxPixels = static_cast<long>(info[1].As<Napi::Number>().Int64Value());
   auto *w = bytes ? new JpegWorker(env, info[0].As<Napi::Uint8Array>(), maxPixels)
                   : new JpegWorker(env, info[0].As<Napi::String>().Utf8Value(), maxPixels);
+  if (info.Length() >= 3 && info[2].IsTypedArray() && info[2].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array)
+    w->Into(info[2].As<Napi::Uint8Array>());
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;

@@ -117,7 +117,8 @@ int dn_jpeg_available(void) {
 #endif
 }
 
-int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, dn_jpeg_image *out) {
+int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, unsigned char *into, size_t into_len,
+                   dn_jpeg_image *out) {
   memset(out, 0, sizeof *out);
 #if DN_JPEG
   if (!dn_jpeg_available() || len < 4 || buf[0] != 0xFF || buf[1] != 0xD8 || buf[2] != 0xFF) return 0;
@@ -125,6 +126,7 @@ int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, dn_jpe
   if (!s) return 0;
   /* volatile: written after setjmp and read after a longjmp */
   unsigned char *volatile pixels = NULL;
+  volatile int owned = 0;
   volatile int result = 0;
   if (setjmp(s->err.back) == 0) {
     if (open_session(s, buf, len)) {
@@ -133,7 +135,9 @@ int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, dn_jpe
         s->c.out_color_space = JCS_RGB;
         lib.start(&s->c);
         if (s->c.output_components == 3 && (long)s->c.output_width == w && (long)s->c.output_height == h) {
-          pixels = malloc((size_t)w * h * 3);
+          size_t bytes = (size_t)w * h * 3;
+          owned = !(into && into_len >= bytes);
+          pixels = owned ? malloc(bytes) : into;
           if (pixels) {
             while (s->c.output_scanline < s->c.output_height) {
               JSAMPROW row = pixels + (size_t)s->c.output_scanline * w * 3;
@@ -144,6 +148,7 @@ int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, dn_jpe
               out->pixels = pixels;
               out->width = (int)w;
               out->height = (int)h;
+              out->owned = owned;
               pixels = NULL;
               result = 1;
             }
@@ -152,12 +157,12 @@ int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, dn_jpe
       }
     }
   }
-  free(pixels);
+  if (owned) free(pixels);
   if (s->created) lib.destroy(&s->c);
   free(s);
   return result;
 #else
-  (void)buf; (void)len; (void)max_pixels;
+  (void)buf; (void)len; (void)max_pixels; (void)into; (void)into_len;
   return 0;
 #endif
 }

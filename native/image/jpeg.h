@@ -7,13 +7,19 @@ extern "C" {
 #endif
 
 typedef struct {
-  unsigned char *pixels; /* width × height × 3, RGB; the caller frees it */
+  unsigned char *pixels; /* width × height × 3, RGB: `into` when it was large enough, else the caller frees it */
   int width, height;
+  int owned; /* 1: pixels were allocated here (free them); 0: they are `into` */
 } dn_jpeg_image;
 
 /* 1 and the pixels when buf is a clean YCbCr or greyscale JPEG of at most max_pixels pixels and
- * libjpeg.so.62 could be loaded; 0 otherwise (the caller decodes some other way). Never exits. */
-int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, dn_jpeg_image *out);
+ * libjpeg.so.62 could be loaded; 0 otherwise (the caller decodes some other way). Never exits.
+ * The pixels go into `into` (into_len bytes) when it holds them, else into a new allocation:
+ * a caller decoding image after image reuses pages already faulted in (on a virtual machine a
+ * fresh 768×576 buffer's first touches cost more than decoding it). `into` may be NULL; after a
+ * failed decode its contents are undefined. */
+int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, unsigned char *into, size_t into_len,
+                   dn_jpeg_image *out);
 int dn_jpeg_available(void);
 /* what decodes, for capabilities(); NULL when nothing does */
 const char *dn_jpeg_version(void);

@@ -9,7 +9,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toPixels } from '../../lib/input.js';
 import { native } from '../../lib/native.js';
-import { DARKNET_SHARE } from '../helpers/fixtures.js';
+import { Detector } from '../../lib/detector.js';
+import { DARKNET_SHARE, ensureModel } from '../helpers/fixtures.js';
 
 const SAMPLES = ['dog', 'eagle', 'giraffe', 'horses', 'kite', 'person', 'scream'];
 const addon = native();
@@ -101,5 +102,42 @@ describe('native JPEG decoding', () => {
     expect(Buffer.compare(Buffer.from(a.data), s)).toBe(0);
     expect(Buffer.compare(Buffer.from(b.data), s)).toBe(0);
     expect([a.width, a.height, a.channels]).toEqual([768, 576, 3]);
+  });
+});
+
+describe('decoding into a lent buffer (lib/pixel-scratch.ts)', () => {
+  it('the pixels are the same in a lent buffer as in a new one; one too small is left alone', async () => {
+    const fresh = await decode(dog);
+    const into = new Uint8Array(fresh!.data.length + 100).fill(7);
+    const lent = await addon.decodeJpeg!(dog, 1e8, into);
+    expect(lent!.data).toBe(into); // the same array back, not a copy
+    expect(Buffer.from(into.subarray(0, fresh!.data.length)).equals(Buffer.from(fresh!.data))).toBe(true);
+    expect(into[fresh!.data.length]).toBe(7); // nothing written past the pixels
+    const small = new Uint8Array(1000).fill(9);
+    const other = await addon.decodeJpeg!(dog, 1e8, small);
+    expect(other!.data).not.toBe(small);
+    expect(Buffer.from(other!.data).equals(Buffer.from(fresh!.data))).toBe(true);
+    expect(small.every((v) => v === 9)).toBe(true);
+  });
+
+  it('detect() gives the same detections image after image, sizes changing, calls overlapping, raw input never reused', async () => {
+    const fx = await ensureModel('tiny');
+    const d = await Detector.load({ cfg: fx.cfg, weights: fx.weights });
+    try {
+      const files = ['dog', 'horses', 'eagle', 'dog', 'person', 'giraffe'].map((n) => readFileSync(join(DARKNET_SHARE, 'data', `${n}.jpg`)));
+      const expected = [];
+      for (const f of files) expected.push(await d.detect(await toPixels(f))); // raw pixels: nothing lent
+      const one = [];
+      for (const f of files) one.push(await d.detect(f));
+      expect(one).toEqual(expected);
+      expect(await Promise.all(files.map((f) => d.detect(f)))).toEqual(expected);
+      const raw = await toPixels(files[0]!);
+      const copy = Buffer.from(raw.data);
+      await d.detect(raw);
+      await d.detect(files[1]!); // would overwrite raw.data had it been kept as the spare
+      expect(Buffer.from(raw.data).equals(copy)).toBe(true);
+    } finally {
+      d.dispose();
+    }
   });
 });
