@@ -13,6 +13,7 @@ const MAX_KEPT_BYTES = 16 << 20;
 
 export class PixelScratch {
   private spare: Uint8Array | undefined;
+  private closed = false;
 
   /** toPixels(input), possibly in the spare buffer; call `done` once the pixels are no longer read. */
   async decode(input: ImageInput, opts: DecodeOptions): Promise<{ px: Pixels; done: () => void }> {
@@ -29,12 +30,13 @@ export class PixelScratch {
     return { px: out.px, done: () => this.keep(buffer) };
   }
 
-  /** Drops the spare buffer (dispose). */
+  /** Drops the spare buffer for good (dispose): a decode still in flight keeps nothing. */
   clear(): void {
+    this.closed = true;
     this.spare = undefined;
   }
 
   private keep(buffer: Uint8Array | undefined): void {
-    if (buffer && !this.spare && buffer.byteLength <= MAX_KEPT_BYTES) this.spare = buffer;
+    if (buffer && !this.closed && !this.spare && buffer.byteLength <= MAX_KEPT_BYTES) this.spare = buffer;
   }
 }

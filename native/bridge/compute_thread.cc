@@ -1,14 +1,25 @@
 #include "compute_thread.h"
 
+#include <atomic>
+
 namespace dnn {
 
 // Darknet's passes and oneDNN's kernels run here: the stack libuv gives its own pool threads
 // (glibc's default of 8 MB), not a platform default that may be far smaller (musl: 128 KB).
 static constexpr size_t kStackBytes = size_t{8} << 20;
 
+// compute threads alive in the process (every addon instance: worker_threads share the process)
+static std::atomic<int> live{0};
+
 void ComputeThread::Run(const std::function<void()> &fn) {
   std::unique_lock<std::mutex> lock(mu_);
   if (!started_) {
+    if (live.fetch_add(1) >= kMaxComputeThreads) {
+      live.fetch_sub(1);
+      lock.unlock();
+      fn();  // enough teams alive: the caller's pool thread and its team, as before
+      return;
+    }
     pthread_attr_t attr;
     bool ok = pthread_attr_init(&attr) == 0;
     if (ok) {
@@ -17,6 +28,7 @@ void ComputeThread::Run(const std::function<void()> &fn) {
       pthread_attr_destroy(&attr);
     }
     if (!ok) {
+      live.fetch_sub(1);
       lock.unlock();
       fn();  // no thread to be had: the caller's, as before
       return;
@@ -46,6 +58,7 @@ void ComputeThread::Stop() {
   pthread_join(thread_, nullptr);
   std::lock_guard<std::mutex> lock(mu_);
   started_ = false;
+  live.fetch_sub(1);
 }
 
 void *ComputeThread::Main(void *p) {

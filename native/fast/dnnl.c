@@ -385,15 +385,50 @@ size_t dn_dnnl_slot_floats(const layer *l) {
   return blocked_weights_md(l, &wmd) ? slot_floats(&wmd) : 0;
 }
 
+/* Whether a recorded descriptor is a plain dense blocked layout of l's weights: every field oneDNN
+ * would compute from is checked here first (a cache file is checksummed, not signed: a crafted
+ * one must not reach oneDNN with, say, a zero block or strides that overlap), so its size is
+ * exactly the blocks × the outer dimensions, all of it inside the slot. */
+static int dense_blocked(const dnnl_memory_desc_t *md, const dnnl_dim_t want[4]) {
+  if (md->ndims != 4 || md->data_type != dnnl_f32 || md->format_kind != dnnl_blocked || md->offset0 != 0 ||
+      md->extra.flags != 0)
+    return 0;
+  const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
+  if (b->inner_nblks < 0 || b->inner_nblks > DNNL_MAX_NDIMS) return 0;
+  dnnl_dim_t block[4] = {1, 1, 1, 1}, inner = 1;
+  for (int i = 0; i < b->inner_nblks; i++) {
+    if (b->inner_idxs[i] < 0 || b->inner_idxs[i] > 3 || b->inner_blks[i] < 1 || b->inner_blks[i] > 64) return 0;
+    block[b->inner_idxs[i]] *= b->inner_blks[i];
+    inner *= b->inner_blks[i];
+  }
+  dnnl_dim_t outer[4];
+  for (int d = 0; d < 4; d++) {
+    if (md->dims[d] != want[d] || want[d] < 1 || md->padded_offsets[d] != 0 || block[d] > 4096) return 0;
+    if (md->padded_dims[d] != (want[d] + block[d] - 1) / block[d] * block[d]) return 0;
+    outer[d] = md->padded_dims[d] / block[d];
+  }
+  /* dense: ordered by stride, the smallest is one inner block and each next one the previous
+   * times its outer extent (ties only between extents of 1) */
+  int order[4] = {0, 1, 2, 3};
+  for (int i = 1; i < 4; i++)
+    for (int j = i; j > 0 && b->strides[order[j]] < b->strides[order[j - 1]]; j--) {
+      int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+    }
+  dnnl_dim_t expect = inner;
+  for (int i = 0; i < 4; i++) {
+    int d = order[i];
+    if (b->strides[d] != expect && !(outer[d] == 1 && b->strides[d] >= 1 && b->strides[d] <= expect)) return 0;
+    if (b->strides[d] == expect) expect *= outer[d];
+  }
+  return 1;
+}
+
 int dn_dnnl_slot_fits(const layer *l, const float *slot, size_t floats) {
-  if (!dn_dnnl_available() || l->groups != 1) return 0;
+  if (!dn_dnnl_available() || l->groups != 1 || floats * sizeof(float) < HEADER_BYTES) return 0;
   dnnl_memory_desc_t wmd;
   memcpy(&wmd, slot, sizeof wmd);
-  if (wmd.ndims != 4 || wmd.data_type != dnnl_f32 || wmd.format_kind != dnnl_blocked || wmd.offset0 != 0) return 0;
   const dnnl_dim_t want[4] = {l->n, l->c, l->size, l->size};
-  for (int d = 0; d < 4; d++)
-    if (wmd.dims[d] != want[d] || wmd.padded_dims[d] < want[d] || wmd.padded_offsets[d] != 0) return 0;
-  return slot_floats(&wmd) == floats;
+  return dense_blocked(&wmd, want) && slot_floats(&wmd) == floats;
 }
 
 int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {

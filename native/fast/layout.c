@@ -61,8 +61,9 @@ static void *grow_or_fail(void *p, size_t bytes) {
 
 static void push(memo *m, size_t *len, int v) {
   if (*len == m->key_cap) {
-    m->key_cap = m->key_cap ? 2 * m->key_cap : 256;
-    m->key = grow_or_fail(m->key, m->key_cap * sizeof(int));
+    size_t cap = m->key_cap ? 2 * m->key_cap : 256; /* recorded only once the array has grown */
+    m->key = grow_or_fail(m->key, cap * sizeof(int));
+    m->key_cap = cap;
   }
   m->key[(*len)++] = v;
 }
@@ -73,6 +74,7 @@ static size_t wiring(memo *m, size_t from, const network *net) {
   push(m, &len, net->n);
   for (int i = 0; i < net->n; i++) {
     const layer *l = &net->layers[i];
+    push(m, &len, (int)l->type); /* says which fields follow: the key reads one way only */
     push(m, &len, kind_of(l));
     if (l->type == SHORTCUT) push(m, &len, l->index);
     if (l->type == ROUTE) {
@@ -130,11 +132,12 @@ int dn_fast_nhwc(const network *net, int i) {
   /* the current wiring goes after the stored one; equal: the stored answer holds */
   size_t stored = m->key_len, len = wiring(m, stored, net) - stored;
   if (len != stored || memcmp(m->key, m->key + stored, len * sizeof(int)) != 0) {
+    /* grown first: should that fail, the stored key still describes the stored answer */
+    m->nhwc = grow_or_fail(m->nhwc, (size_t)net->n);
+    decide(net, m->nhwc);
     memmove(m->key, m->key + stored, len * sizeof(int));
     m->key_len = len;
-    m->nhwc = grow_or_fail(m->nhwc, (size_t)net->n);
     m->n = net->n;
-    decide(net, m->nhwc);
   }
   return m->nhwc[i];
 }

@@ -25,6 +25,24 @@ beforeAll(async () => {
 });
 
 describe('event loop and concurrency', () => {
+  it('more networks than compute threads (4 per process; the rest run on the pool thread) all answer as one alone does', async () => {
+    const images = ['dog', 'eagle', 'giraffe', 'horses', 'person', 'dog', 'eagle'].map(readRaw);
+    const nets = await Promise.all(images.map(() => Detector.load({ cfg: tiny.cfg, weights: tiny.weights })));
+    try {
+      const alone = [];
+      for (const im of images) alone.push(await nets[0]!.detect(im, { thresh: 0.3 }));
+      for (let round = 0; round < 2; round++) {
+        expect(await Promise.all(nets.map((d, i) => d.detect(images[i]!, { thresh: 0.3 })))).toEqual(alone);
+      }
+      nets.splice(0, 3).forEach((d) => d.dispose()); // their threads go back: later networks take them
+      const more = await Detector.load({ cfg: tiny.cfg, weights: tiny.weights });
+      nets.push(more);
+      expect(await Promise.all(nets.map((d, i) => d.detect(images[(i + 3) % images.length]!, { thresh: 0.3 })))).toEqual(nets.map((_, i) => alone[(i + 3) % images.length]));
+    } finally {
+      nets.forEach((d) => d.dispose());
+    }
+  });
+
   it('8 concurrent detect() calls on one detector equal sequential calls', async () => {
     const d = await Detector.load({ cfg: tiny.cfg, weights: tiny.weights });
     try {

@@ -13,6 +13,7 @@ import { Classifier } from '../../lib/classifier.js';
 import { parseCfg } from '../../lib/cfg/parse.js';
 import { validateCfg } from '../../lib/cfg/validate.js';
 import { Detector } from '../../lib/detector.js';
+import { capabilities } from '../../lib/native.js';
 import { writeRandomWeights } from '../../lib/random-weights.js';
 import type { Numerics } from '../../lib/options.js';
 import { DEFAULT_CACHE_LIMIT, weightsCache, weightsCacheLimit } from '../../lib/options.js';
@@ -88,6 +89,48 @@ describe.each(['fast', 'reference'] as const)('%s numerics', (numerics) => {
   });
 });
 
+/* The cache's own checksum (native/ops/weights_cache.c hash_bytes), to forge files that pass it. */
+const M64 = (1n << 64n) - 1n;
+const P1 = 0x9e3779b185ebca87n;
+const P2 = 0xc2b2ae3d27d4eb4fn;
+const rotl = (x: bigint, r: number) => ((x << BigInt(r)) | (x >> BigInt(64 - r))) & M64;
+function hashBytes(b: Buffer, seed: bigint): bigint {
+  let a = (seed + P1) & M64, c2 = seed ^ P2, c3 = (seed - P1) & M64, c4 = ~seed & M64;
+  let i = 0;
+  const lane = (v: bigint, at: number) => (rotl((v + b.readBigUInt64LE(at) * P2) & M64, 31) * P1) & M64;
+  for (; i + 32 <= b.length; i += 32) {
+    a = lane(a, i); c2 = lane(c2, i + 8); c3 = lane(c3, i + 16); c4 = lane(c4, i + 24);
+  }
+  let h = (rotl(a, 1) + rotl(c2, 7) + rotl(c3, 12) + rotl(c4, 18) + BigInt(b.length)) & M64;
+  for (; i < b.length; i++) h = ((h ^ BigInt(b[i]!)) * P1) & M64;
+  h ^= h >> 33n; h = (h * 0xff51afd7ed558ccdn) & M64; h ^= h >> 33n; h = (h * 0xc4ceb9fe1a85ec53n) & M64; h ^= h >> 33n;
+  return h;
+}
+
+/**
+ * Rewrites the memory descriptor at the head of the first oneDNN weights slot of a cache file
+ * (oneDNN 2.x's dnnl_memory_desc_t: strides at 320, inner_nblks 416, inner_blks 424), then
+ * recomputes that array's checksum and the header's: a forged file that every checksum accepts.
+ */
+function forgeDnnlSlot(f: string, edit: (md: Buffer) => void): void {
+  const buf = readFileSync(f);
+  const nlayers = buf.readUInt32LE(40), nrecords = buf.readUInt32LE(44), tables = buf.readUInt32LE(12);
+  const DNNL_FORWARD = 7, F_FAST = 5; // FORWARDS[7] is dn_fast_conv_dnnl
+  for (let r = 0; r < nrecords; r++) {
+    const at = 64 + 16 * nlayers + 32 * r;
+    const layer = buf.readInt32LE(at), field = buf.readInt32LE(at + 4);
+    if (field !== F_FAST || buf.readInt32LE(64 + 16 * layer + 4) !== DNNL_FORWARD) continue;
+    const floats = Number(buf.readBigUInt64LE(at + 8)), offset = Number(buf.readBigUInt64LE(at + 16));
+    edit(buf.subarray(offset, offset + 696));
+    buf.writeBigUInt64LE(hashBytes(buf.subarray(offset, offset + floats * 4), BigInt(offset)), at + 24);
+    buf.writeBigUInt64LE(0n, 56);
+    buf.writeBigUInt64LE(hashBytes(buf.subarray(0, tables), 1n), 56);
+    writeFileSync(f, buf);
+    return;
+  }
+  throw new Error('no oneDNN slot in the cache file');
+}
+
 describe('an unusable cache file is rebuilt, never used', () => {
   let off: Buffer[];
   beforeAll(async () => {
@@ -111,6 +154,15 @@ describe('an unusable cache file is rebuilt, never used', () => {
     ['truncation', (f) => truncateSync(f, Math.floor(statSync(f).size / 2)), /truncated/],
     ['an empty file', (f) => truncateSync(f, 0), /truncated/],
     ['a foreign file', (f) => writeFileSync(f, Buffer.alloc(4096, 7)), /format/],
+    // forged (checksums recomputed): a oneDNN layout that would make oneDNN divide by zero or
+    // read past the slot must be refused before oneDNN sees it
+    ...(capabilities().dnnl
+      ? ([
+          ['a forged oneDNN slot with a zero block', (f: string) => forgeDnnlSlot(f, (md) => md.writeBigInt64LE(0n, 424)), /fit/],
+          ['a forged oneDNN slot with overlapping strides', (f: string) => forgeDnnlSlot(f, (md) => { for (let d = 0; d < 4; d++) md.writeBigInt64LE(1n, 320 + 8 * d); }), /fit/],
+          ['a forged oneDNN slot with a block index out of range', (f: string) => forgeDnnlSlot(f, (md) => md.writeBigInt64LE(9n, 520)), /fit/],
+        ] as Array<[string, (f: string) => void, RegExp]>)
+      : []),
   ];
   it.each(damage)('%s', async (_name, spoil, why) => {
     const dir = freshDir();
