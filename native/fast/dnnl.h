@@ -5,6 +5,7 @@
 
 #include "darknet.h"
 #include "dnnl_lib.h"
+#include "forwards.h"
 #include "weights.h"
 
 #ifdef __cplusplus
@@ -21,7 +22,6 @@ size_t dn_dnnl_slot_floats(const layer *l);
 /* Whether a stored slot of `floats` floats holds l's weights in the blocked layout it records
  * (read back from the compiled-weights cache, whose key names this library and CPU); 0 without oneDNN. */
 int dn_dnnl_slot_fits(const layer *l, const float *slot, size_t floats);
-void dn_fast_conv_dnnl(layer l, network net);
 
 #ifdef __cplusplus
 }

@@ -23,9 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnnl.h"
+#include "forwards.h"
 #include "guard/guard.h"
-#include "layers.h"
 
 enum { OTHER, CONV, SHORTCUT_ADD, POOL };
 
