@@ -129,10 +129,7 @@ export async function toPixels(input: ImageInput, opts: DecodeOptions = {}): Pro
  */
 export async function decode(input: ImageInput, opts: DecodeOptions = {}, into?: Uint8Array): Promise<{ px: Pixels; buffer?: Uint8Array }> {
   const maxPixels = rules.maxPixels(opts.maxPixels) ?? DEFAULT_MAX_PIXELS;
-  const jpeg = async (source: string | Uint8Array) => {
-    const fast = await decodeJpegNatively(source, maxPixels, into);
-    return fast && { px: fast.px, buffer: fast.buffer };
-  };
+  const jpeg = (source: string | Uint8Array) => decodeJpegNatively(source, maxPixels, into);
   if (isSharp(input)) {
     try {
       const out = await input.clone().toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
@@ -196,7 +193,7 @@ async function decodeJpegNatively(input: string | Uint8Array, maxPixels: number,
     return undefined;
   }
   if (!addon.decodeJpeg) return undefined;
-  const out = await (into ? addon.decodeJpeg(input, maxPixels, into) : addon.decodeJpeg(input, maxPixels));
+  const out = await addon.decodeJpeg(input, maxPixels, into);
   if (!out) return undefined;
   const buffer = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
   return { px: { data: buffer.subarray(0, out.width * out.height * 3), width: out.width, height: out.height, channels: 3 }, buffer };

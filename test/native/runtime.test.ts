@@ -29,7 +29,7 @@ describe('event loop and concurrency', () => {
     const images = ['dog', 'eagle', 'giraffe', 'horses', 'person', 'dog', 'eagle'].map(readRaw);
     const nets = await Promise.all(images.map(() => Detector.load({ cfg: tiny.cfg, weights: tiny.weights })));
     try {
-      const alone = [];
+      const alone: Awaited<ReturnType<Detector['detect']>>[] = [];
       for (const im of images) alone.push(await nets[0]!.detect(im, { thresh: 0.3 }));
       for (let round = 0; round < 2; round++) {
         expect(await Promise.all(nets.map((d, i) => d.detect(images[i]!, { thresh: 0.3 })))).toEqual(alone);
