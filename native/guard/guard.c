@@ -49,83 +49,97 @@ static int verbose(void) {
  * yolov3 in a process spent 0.6 s in memset and page faults, touching memory inference never uses. */
 
 #define DN_BIG ((size_t)128 << 10)
-#define BIG_HDR 64 /* keeps the 64-byte alignment of the mapping for the caller */
+
+/* Sizes live in this table, not in a header before the block: writing a header would touch a
+ * page of every mapping, a page fault each (~14 µs on a virtual machine) for the ~130 buffers
+ * yolov3-tiny's parse allocates and lean mode frees untouched, and an untouched mapping also
+ * unmaps without flushing any TLB. */
+typedef struct {
+  void *p;
+  size_t n;
+} big_entry;
 
 static pthread_mutex_t big_lock = PTHREAD_MUTEX_INITIALIZER;
-static void **big_slots; /* open-addressing set of live big pointers (global: freed anywhere) */
+static big_entry *big_slots; /* open-addressing set of live big blocks (global: freed anywhere) */
 static size_t big_cap, big_used;
 
 static size_t hash_ptr(void *p, size_t cap);
 
-static int big_insert_locked(void *p) {
+static int big_insert_locked(void *p, size_t n) {
   if ((big_used + 1) * 2 >= big_cap) {
     size_t ncap = big_cap ? big_cap * 2 : 256;
-    void **ns = calloc(ncap, sizeof(void *));
+    big_entry *ns = calloc(ncap, sizeof *ns);
     if (!ns) return -1;
     for (size_t i = 0; i < big_cap; i++)
-      if (big_slots[i]) {
-        size_t j = hash_ptr(big_slots[i], ncap);
-        while (ns[j]) j = (j + 1) & (ncap - 1);
+      if (big_slots[i].p) {
+        size_t j = hash_ptr(big_slots[i].p, ncap);
+        while (ns[j].p) j = (j + 1) & (ncap - 1);
         ns[j] = big_slots[i];
       }
     free(big_slots);
     big_slots = ns; big_cap = ncap;
   }
   size_t j = hash_ptr(p, big_cap);
-  while (big_slots[j]) j = (j + 1) & (big_cap - 1);
-  big_slots[j] = p; big_used++;
+  while (big_slots[j].p) j = (j + 1) & (big_cap - 1);
+  big_slots[j] = (big_entry){p, n};
+  big_used++;
   return 0;
 }
 
-/* Removes p if it is a big block (backward-shift deletion keeps probing chains intact). */
-static int big_remove_locked(void *p) {
-  if (!big_cap) return 0;
+/* The slot holding p, or NULL. */
+static big_entry *big_find_locked(void *p) {
+  if (!big_cap) return NULL;
   size_t j = hash_ptr(p, big_cap);
-  while (big_slots[j] && big_slots[j] != p) j = (j + 1) & (big_cap - 1);
-  if (!big_slots[j]) return 0;
-  big_slots[j] = NULL; big_used--;
-  for (size_t k = (j + 1) & (big_cap - 1); big_slots[k]; k = (k + 1) & (big_cap - 1)) {
-    void *q = big_slots[k];
-    big_slots[k] = NULL; big_used--;
-    big_insert_locked(q);
+  while (big_slots[j].p && big_slots[j].p != p) j = (j + 1) & (big_cap - 1);
+  return big_slots[j].p ? &big_slots[j] : NULL;
+}
+
+/* Removes p if it is a big block, giving its size (backward-shift deletion keeps probing chains
+ * intact; reinserting never grows the table, so it cannot fail). */
+static int big_remove_locked(void *p, size_t *n) {
+  big_entry *e = big_find_locked(p);
+  if (!e) return 0;
+  *n = e->n;
+  size_t j = (size_t)(e - big_slots);
+  big_slots[j] = (big_entry){NULL, 0};
+  big_used--;
+  for (size_t k = (j + 1) & (big_cap - 1); big_slots[k].p; k = (k + 1) & (big_cap - 1)) {
+    big_entry q = big_slots[k];
+    big_slots[k] = (big_entry){NULL, 0};
+    big_used--;
+    big_insert_locked(q.p, q.n);
   }
   return 1;
 }
 
-static size_t big_size(void *p) { return *(size_t *)((char *)p - BIG_HDR); }
-
 static void *big_alloc(size_t n) {
-  if (n > SIZE_MAX - BIG_HDR - 4096) return NULL;
-  char *m = mmap(NULL, n + BIG_HDR, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) return NULL;
-  *(size_t *)m = n;
-  void *p = m + BIG_HDR;
+  if (n > SIZE_MAX - 4096) return NULL;
+  void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
   pthread_mutex_lock(&big_lock);
-  int rc = big_insert_locked(p);
+  int rc = big_insert_locked(p, n);
   pthread_mutex_unlock(&big_lock);
-  if (rc) { munmap(m, n + BIG_HDR); return NULL; }
+  if (rc) { munmap(p, n); return NULL; }
   return p;
 }
 
 /* free() for any pointer the hooks returned. */
 static void release(void *p) {
+  size_t n = 0;
   pthread_mutex_lock(&big_lock);
-  int big = big_remove_locked(p);
+  int big = big_remove_locked(p, &n);
   pthread_mutex_unlock(&big_lock);
-  if (big) munmap((char *)p - BIG_HDR, big_size(p) + BIG_HDR);
+  if (big) munmap(p, n);
   else free(p);
 }
 
-static int is_big(void *p) {
+/* The size of a big block, or 0 when p is not one. */
+static size_t big_size(void *p) {
   pthread_mutex_lock(&big_lock);
-  size_t j = big_cap ? hash_ptr(p, big_cap) : 0;
-  int found = 0;
-  if (big_cap) {
-    while (big_slots[j] && big_slots[j] != p) j = (j + 1) & (big_cap - 1);
-    found = big_slots[j] != NULL;
-  }
+  big_entry *e = big_find_locked(p);
+  size_t n = e ? e->n : 0;
   pthread_mutex_unlock(&big_lock);
-  return found;
+  return n;
 }
 
 /* ---- allocation tracking, active only inside dn_guard_call ---- */
@@ -291,7 +305,7 @@ void *dn_malloc(size_t n) {
 }
 
 void *dn_malloc64(size_t n) {
-  if (n >= DN_BIG) return dn_malloc(n); /* mapped: BIG_HDR keeps it 64-byte aligned */
+  if (n >= DN_BIG) return dn_malloc(n); /* mapped: page-aligned */
   void *p = NULL;
   if (posix_memalign(&p, 64, n ? n : 1) != 0) p = NULL;
   if (!p) out_of_memory(n);
@@ -312,9 +326,10 @@ void *dn_calloc(size_t n, size_t size) {
 void *dn_realloc(void *p, size_t n) {
   if (tl_env && p) set_remove(&tl_allocs, p);
   void *q;
-  if (p && is_big(p)) { /* Darknet only reallocs small things (lines, lists); handle big anyway */
+  size_t old = p ? big_size(p) : 0;
+  if (old) { /* Darknet only reallocs small things (lines, lists); handle big anyway */
     q = n >= DN_BIG ? big_alloc(n) : malloc(n);
-    if (q) { size_t old = big_size(p); memcpy(q, p, old < n ? old : n); release(p); }
+    if (q) { memcpy(q, p, old < n ? old : n); release(p); }
   } else if (n >= DN_BIG) {
     q = big_alloc(n);
     if (q && p) { size_t old = malloc_usable_size(p); memcpy(q, p, old < n ? old : n); free(p); }

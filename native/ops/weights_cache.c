@@ -6,7 +6,8 @@
  *   layers   per layer: Darknet's type, the forward function (an index into FORWARDS), the
  *            batch_normalize flag and whether the weights array was freed (Winograd layers)
  *   records  per array: layer, field (weights, biases, scales, rolling mean/variance, fast
- *            table slot), floats, offset, checksum of its bytes
+ *            table slot), floats, offset, checksum of its bytes (of its 1 MB blocks' hashes,
+ *            so that the cores verify one large array together)
  *   data     the arrays, each 64-byte aligned
  *
  * Trust: a file is used only when every check passes — magic, format, the full key, the file's
@@ -51,10 +52,11 @@
 #include "guard/guard.h"
 #include "handle.h"
 
-#define FORMAT 1
+#define FORMAT 2
 #define MAGIC "DNWCACHE"
 #define ALIGN 64
 #define HEAD_BYTES ((size_t)1 << 20) /* of the weights file, hashed into the key with its tail */
+#define BLOCK ((size_t)1 << 20)      /* an array's checksum covers the hashes of its blocks of this size */
 
 enum { F_WEIGHTS, F_BIASES, F_SCALES, F_MEAN, F_VARIANCE, F_FAST, F_COUNT };
 
@@ -149,6 +151,19 @@ static void feed(hash2 *s, const void *data, size_t n) {
   s->h[1] = hash_bytes(data, n, s->h[1] ^ 0x5bd1e995u);
 }
 static void feed_u64(hash2 *s, uint64_t v) { feed(s, &v, sizeof v); }
+
+/* An array's checksum: the hash of its blocks' hashes, each block seeded with its offset in the
+ * file. yolov3-tiny's largest array is half its file; hashed whole, one core would verify it
+ * while the other waits. */
+static size_t blocks_of(uint64_t floats) { return (size_t)((floats * sizeof(float) + BLOCK - 1) / BLOCK); }
+static uint64_t block_hash(const char *base, uint64_t offset, uint64_t floats, size_t j) {
+  size_t bytes = (size_t)floats * sizeof(float), at = j * BLOCK;
+  size_t n = bytes - at < BLOCK ? bytes - at : BLOCK;
+  return hash_bytes(base + offset + at, n, offset + at);
+}
+static uint64_t combine_blocks(const uint64_t *hashes, size_t nblocks, uint64_t offset) {
+  return hash_bytes(hashes, nblocks * sizeof *hashes, offset);
+}
 
 /* ---- the key ---- */
 
@@ -343,6 +358,29 @@ static int write_all(int fd, const void *buf, size_t n) {
   return 0;
 }
 
+/* The file goes out in whole 2 MB pieces at 2 MB offsets: the page cache then holds it in 2 MB
+ * folios that a mapping takes with one entry each (map_aligned); arrays written one by one at
+ * 64-byte offsets left a third of yolov3-tiny's file in 4 KB pages. */
+#define STAGE ((size_t)2 << 20)
+typedef struct {
+  int fd;
+  char *buf;
+  size_t used;
+} staged;
+static int stage(staged *st, const void *data, size_t n) {
+  const char *p = data;
+  while (n > 0) {
+    size_t take = STAGE - st->used < n ? STAGE - st->used : n;
+    memcpy(st->buf + st->used, p, take);
+    st->used += take; p += take; n -= take;
+    if (st->used == STAGE) {
+      if (write_all(st->fd, st->buf, STAGE) != 0) return -1;
+      st->used = 0;
+    }
+  }
+  return 0;
+}
+
 static const float *record_source(struct dn_network *h, int i, int f) {
   layer *l = &h->net->layers[i];
   if (f == F_FAST) return h->fast ? dn_fast_table_get(h->fast, i) : NULL;
@@ -391,7 +429,13 @@ int dn_cache_write(struct dn_network *h, const char *dir, const dn_cache_key *k,
   for (uint32_t r = 0; r < nrec; r++) {
     recs[r].offset = at;
     const float *src = record_source(h, recs[r].layer, recs[r].field);
-    recs[r].checksum = hash_bytes(src, recs[r].floats * sizeof(float), recs[r].offset);
+    size_t nb = blocks_of(recs[r].floats);
+    uint64_t *hashes = malloc((nb ? nb : 1) * sizeof *hashes);
+    if (!hashes) { free(states); free(recs); say(why, whylen, "out of memory"); return -1; }
+    /* block_hash reads base + offset: src stands at offset from (src - offset) */
+    for (size_t j = 0; j < nb; j++) hashes[j] = block_hash((const char *)src - recs[r].offset, recs[r].offset, recs[r].floats, j);
+    recs[r].checksum = combine_blocks(hashes, nb, recs[r].offset);
+    free(hashes);
     at = align_up(at + recs[r].floats * sizeof(float));
   }
   file_header hd;
@@ -419,17 +463,20 @@ int dn_cache_write(struct dn_network *h, const char *dir, const dn_cache_key *k,
   if (fd < 0) {
     say(why, whylen, "cannot create a file in the cache directory %s: %s", dir, strerror(errno));
   } else {
-    rc = write_all(fd, head, align_up(tables));
+    staged st = {fd, malloc(STAGE), 0};
+    rc = st.buf ? stage(&st, head, align_up(tables)) : -1;
     static const char zeros[ALIGN];
     size_t pos = align_up(tables);
     for (uint32_t r = 0; r < nrec && rc == 0; r++) {
       const float *src = record_source(h, recs[r].layer, recs[r].field);
       size_t bytes = recs[r].floats * sizeof(float);
-      rc = write_all(fd, src, bytes);
+      rc = stage(&st, src, bytes);
       pos += bytes;
-      if (rc == 0 && align_up(pos) > pos) rc = write_all(fd, zeros, align_up(pos) - pos);
+      if (rc == 0 && align_up(pos) > pos) rc = stage(&st, zeros, align_up(pos) - pos);
       pos = align_up(pos);
     }
+    if (rc == 0 && st.used) rc = write_all(fd, st.buf, st.used);
+    free(st.buf);
     /* read-only for everyone: nobody truncates a mapped file without a deliberate chmod */
     if (rc == 0) rc = fchmod(fd, 0444);
     if (rc != 0) say(why, whylen, "cannot write the cache file %s: %s", tmp, strerror(errno));
@@ -446,10 +493,15 @@ int dn_cache_write(struct dn_network *h, const char *dir, const dn_cache_key *k,
 
 /* ---- reading ---- */
 
-/* The file mapped at a 2 MB boundary: the page cache holds it in large folios, which the kernel
- * then maps with one PMD entry per 2 MB instead of 512 PTEs, and on a virtual machine each entry
- * a first touch sets up is costly (yolov3: 248 MB mapped, ~60k faults otherwise). Populated at
- * once, since the checksums read every byte next anyway. */
+/* The file mapped at a 2 MB boundary: the page cache holds it in large folios (dn_cache_write
+ * writes 2 MB pieces; MADV_HUGEPAGE asks for them when it is read back from disk), which the
+ * kernel then maps with one PMD entry per 2 MB instead of 512 PTEs. On a virtual machine each
+ * entry costs a first touch dearly, and every 4 KB page the checksums cross is a TLB miss that
+ * stalls them (yolov3: 248 MB mapped, ~60k faults otherwise). Populated at once, since the
+ * checksums read every byte next anyway. */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels refuse it and the checksums fault the pages in */
+#endif
 static char *map_aligned(int fd, size_t len) {
   const size_t H = (size_t)2 << 20;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -458,24 +510,45 @@ static char *map_aligned(int fd, size_t len) {
   if (r == MAP_FAILED) return mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
   char *a = (char *)(((uintptr_t)r + H - 1) & ~(uintptr_t)(H - 1));
   /* the file replaces the reservation at `a`; what lies around it goes back */
-  char *b = mmap(a, len, PROT_READ, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0);
+  char *b = mmap(a, len, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
   if (b == MAP_FAILED) { munmap(r, span + H); return MAP_FAILED; }
   if (a > r) munmap(r, (size_t)(a - r));
   if (r + span + H > a + span) munmap(a + span, (size_t)(r + span + H - (a + span)));
+  madvise(b, len, MADV_HUGEPAGE);
+  madvise(b, len, MADV_POPULATE_READ);
   return b;
 }
 
-/* Every array's checksum, read by all the cores: the arrays are most of a load's time. */
+/* Every array's checksum, its blocks read by all the cores when there are enough of them: a
+ * team's start in a fresh process (and a core busy with V8's own start-up) cost yolov3-tiny's
+ * 35 MB more than one core hashing them (~5 ms). */
+#define PARALLEL_BLOCKS 128
 static int checksums_match(const char *base, const record *recs, uint32_t n) {
-  int bad = 0;
+  size_t total = 0;
+  for (uint32_t r = 0; r < n; r++) total += blocks_of(recs[r].floats);
+  uint64_t *hashes = malloc((total ? total : 1) * sizeof *hashes);
+  uint32_t *owner = malloc((total ? total : 1) * sizeof *owner);
+  size_t *first = malloc(((size_t)n + 1) * sizeof *first);
+  int ok = hashes && owner && first;
+  if (ok) {
+    size_t at = 0;
+    for (uint32_t r = 0; r < n; r++) {
+      first[r] = at;
+      for (size_t j = 0, nb = blocks_of(recs[r].floats); j < nb; j++) owner[at++] = r;
+    }
+    first[n] = at;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
+#pragma omp parallel for schedule(dynamic, 4) if (total >= PARALLEL_BLOCKS)
 #endif
-  for (int64_t r = 0; r < (int64_t)n; r++) {
-    const record *x = &recs[r];
-    bad |= hash_bytes(base + x->offset, x->floats * sizeof(float), x->offset) != x->checksum;
+    for (int64_t b = 0; b < (int64_t)total; b++) {
+      const record *x = &recs[owner[b]];
+      hashes[b] = block_hash(base, x->offset, x->floats, (size_t)b - first[owner[b]]);
+    }
+    for (uint32_t r = 0; r < n && ok; r++)
+      ok = combine_blocks(hashes + first[r], first[r + 1] - first[r], recs[r].offset) == recs[r].checksum;
   }
-  return !bad;
+  free(hashes); free(owner); free(first);
+  return ok;
 }
 
 /* The file's contents, checked (magic, key, size, header checksum, every array's checksum). */

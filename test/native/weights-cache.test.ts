@@ -107,6 +107,17 @@ function hashBytes(b: Buffer, seed: bigint): bigint {
   return h;
 }
 
+/** An array's checksum: of its 1 MB blocks' hashes, each seeded with the block's file offset. */
+const BLOCK = 1 << 20;
+const FORMAT = 2n;
+function arrayChecksum(file: Buffer, offset: number, bytes: number): bigint {
+  const hashes = Buffer.alloc(8 * Math.ceil(bytes / BLOCK));
+  for (let at = 0, j = 0; at < bytes; at += BLOCK, j++) {
+    hashes.writeBigUInt64LE(hashBytes(file.subarray(offset + at, offset + Math.min(bytes, at + BLOCK)), BigInt(offset + at)), 8 * j);
+  }
+  return hashBytes(hashes, BigInt(offset));
+}
+
 /**
  * Rewrites the memory descriptor at the head of the first oneDNN weights slot of a cache file
  * (oneDNN 2.x's dnnl_memory_desc_t: strides at 320, inner_nblks 416, inner_blks 424), then
@@ -122,9 +133,9 @@ function forgeDnnlSlot(f: string, edit: (md: Buffer) => void): void {
     if (field !== F_FAST || buf.readInt32LE(64 + 16 * layer + 4) !== DNNL_FORWARD) continue;
     const floats = Number(buf.readBigUInt64LE(at + 8)), offset = Number(buf.readBigUInt64LE(at + 16));
     edit(buf.subarray(offset, offset + 696));
-    buf.writeBigUInt64LE(hashBytes(buf.subarray(offset, offset + floats * 4), BigInt(offset)), at + 24);
+    buf.writeBigUInt64LE(arrayChecksum(buf, offset, floats * 4), at + 24);
     buf.writeBigUInt64LE(0n, 56);
-    buf.writeBigUInt64LE(hashBytes(buf.subarray(0, tables), 1n), 56);
+    buf.writeBigUInt64LE(hashBytes(buf.subarray(0, tables), FORMAT), 56);
     writeFileSync(f, buf);
     return;
   }
