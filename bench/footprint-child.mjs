@@ -5,7 +5,12 @@
 //   reads /proc/<pid>/smaps_rollup meanwhile).
 // The compiled-weights cache follows $DARKNET_NODE_WEIGHTS_CACHE (a directory, or 'off').
 import { readFileSync } from 'node:fs';
-import { Detector, DetectorPool } from '../dist/index.js';
+
+// The package's import loads the addon and starts loading oneDNN (lib/preload.ts): timed apart
+// from the load, which is then the model's own cost.
+const t0 = performance.now();
+const { Detector, DetectorPool } = await import('../dist/index.js');
+const importS = (performance.now() - t0) / 1000;
 
 const hwmMB = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
 const [cfg, weights, mode = ''] = process.argv.slice(2);
@@ -22,7 +27,7 @@ else await det.detect(raw);
 const detect = (performance.now() - t) / 1000;
 const report = mode === 'pool' ? undefined : det.loadReport();
 const memory = mode === 'pool' ? undefined : det.memory();
-console.log(JSON.stringify({ load, detect, rssLoadMB, rssDetectMB: hwmMB(), baseMB: base, memory, report }));
+console.log(JSON.stringify({ importS, load, detect, rssLoadMB, rssDetectMB: hwmMB(), baseMB: base, memory, report }));
 if (mode === 'hold') {
   process.stdin.resume();
   await new Promise((resolve) => process.stdin.once('end', resolve));

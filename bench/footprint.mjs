@@ -21,7 +21,7 @@ const ALL_MODELS = [
 ];
 // MODELS=yolov3-416,yolov3-tiny-416 measures only those
 const MODELS = process.env.MODELS ? ALL_MODELS.filter((m) => process.env.MODELS.split(',').includes(m.name)) : ALL_MODELS;
-const RUNS = Number(process.env.RUNS ?? 3);
+const RUNS = Number(process.env.RUNS ?? 5);
 
 const prepare = prepareModel;
 
@@ -86,6 +86,7 @@ for (const m of MODELS) {
     const warm = Array.from({ length: RUNS }, () => measure(impl, cfgPath, weights, false));
     rows.push({
       model: m.name, impl, coldLoad: cold.load, warmLoad: median(warm.map((w) => w.load)),
+      importS: impl === 'stock' ? undefined : median(warm.map((w) => w.importS)),
       rssLoad: median(warm.map((w) => w.rssLoadMB)), rssDetect: median(warm.map((w) => w.rssDetectMB)),
       memory: warm[0].memory, cold: cold.report, warm: warm.map((w) => w.report).filter(Boolean),
     });
@@ -94,13 +95,13 @@ for (const m of MODELS) {
 }
 process.stderr.write('\n');
 const cpu = cpus()[0]?.model ?? 'unknown';
-console.log(`Footprint, ${cpus().length} cores (${cpu}); load = parse + weights, RSS = process peak (VmHWM), median of ${RUNS} warm runs`);
-console.log('| model | implementation | load, cold cache (s) | load, warm (s) | peak RSS after load (MB) | peak RSS after 1st detect (MB) | vs stock (load, RSS) |');
-console.log('|---|---|---|---|---|---|---|');
+console.log(`Footprint, ${cpus().length} cores (${cpu}); load = parse + weights, each in a fresh process after the package's import (which loads the addon and starts oneDNN's; its own column), RSS = process peak (VmHWM), median of ${RUNS} warm runs`);
+console.log('| model | implementation | load, cold cache (s) | load, warm (s) | import before it (s) | peak RSS after load (MB) | peak RSS after 1st detect (MB) | vs stock (load, RSS) |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const stock = rows.find((s) => s.model === r.model && s.impl === 'stock');
   const vs = r.impl === 'stock' ? '' : `${(r.warmLoad / stock.warmLoad).toFixed(2)}×, ${(r.rssDetect / stock.rssDetect).toFixed(2)}×`;
-  console.log(`| ${r.model} | ${r.impl} | ${r.coldLoad.toFixed(3)} | ${r.warmLoad.toFixed(3)} | ${r.rssLoad.toFixed(0)} | ${r.rssDetect.toFixed(0)} | ${vs} |`);
+  console.log(`| ${r.model} | ${r.impl} | ${r.coldLoad.toFixed(3)} | ${r.warmLoad.toFixed(3)} | ${r.importS === undefined ? '' : r.importS.toFixed(3)} | ${r.rssLoad.toFixed(0)} | ${r.rssDetect.toFixed(0)} | ${vs} |`);
 }
 const ms = (v) => v.toFixed(0);
 console.log('\nLoad breakdown (ms; warm = median of the warm runs): parse (cfg, constructors), allocate (lean: free training state, pool outputs), read (.weights) or map (key + map + verify the cache), transform (fast numerics)');

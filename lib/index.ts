@@ -1,5 +1,7 @@
 // the globals the declarations need, for consumers without @types/node (see globals.ts)
 export type {} from './globals.js';
+// first: the addon and its convolution library load while the rest of the package is evaluated
+import './preload.js';
 export { Detector } from './detector.js';
 export type { LoadOptions, DetectOptions, YoloOutput, Numerics } from './detector.js';
 export { Classifier, topK } from './classifier.js';

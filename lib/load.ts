@@ -11,10 +11,10 @@ import { validateCfg, type NetworkShape } from './cfg/validate.js';
 import { DarknetError, fromNative } from './errors.js';
 import { MAX_CFG_BYTES, readTextFile } from './files.js';
 import * as is from './is.js';
-import { native, nativeGpu, type NativeNetwork } from './native.js';
+import { native, nativeGpu, preload, type NativeNetwork } from './native.js';
 import * as rules from './options.js';
 import type { Numerics } from './options.js';
-import { checkWeights, type WeightsHeader } from './weights.js';
+import { readHeaderAndSize, sizeWeights, type WeightsHeader } from './weights.js';
 import { cacheDirFor, pruneCache } from './weights-cache.js';
 
 export { MAX_THREADS, type Numerics } from './options.js';
@@ -66,19 +66,6 @@ export interface NetworkLoadOptions {
    * on the CPU only; a cache that cannot be written or read is skipped (see `loadReport()`).
    */
   cache?: boolean | string;
-}
-
-/**
- * Starts loading fast numerics' convolution library (oneDNN: ~5 ms of mapping and relocation) on
- * the pool, so that it overlaps the cfg and weights checks below instead of following them. An
- * addon that cannot load is reported by the load itself, after those checks.
- */
-function prepareKernels(): void {
-  try {
-    native().prepareKernels?.().catch(() => undefined);
-  } catch {
-    // the load below says why the addon cannot be used
-  }
 }
 
 /** `work` or, once `signal` aborts, its reason; `cleanup` runs when abandoned work completes. */
@@ -158,8 +145,12 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
   const cache = rules.weightsCache(options.cache);
   const cacheLimit = cache === null ? 0 : rules.weightsCacheLimit();
   signal?.throwIfAborted();
-  if (numerics === 'fast' && device < 0) prepareKernels();
+  if (numerics === 'fast' && device < 0) preload(); // done on import unless the addon failed then
 
+  // The weights' header and size are read beside the cfg (a few round trips through the pool
+  // each) and sized once the cfg is validated: its errors still come first.
+  const weightsRead = weights === null ? null : readHeaderAndSize(weights);
+  weightsRead?.catch(() => undefined); // awaited below, unless the cfg fails first
   // Real cfgs are a few KB (yolov3.cfg: 8 KB); refuse to read a huge file as one.
   const text = await readTextFile(cfgPath, 'cfg', MAX_CFG_BYTES, 'CFG_PARSE');
   const cfg = parseCfg(text, { file: cfgPath });
@@ -175,7 +166,7 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
   // channels would read past the image buffer (heap overflow, found by fuzzing).
   if (shape.channels !== 3) throw new DarknetError('CFG_UNSUPPORTED', `[net] channels=${shape.channels}: images are fed as RGB, the network must take channels=3`, { file: cfgPath });
   const product = await accept(shape, cfgPath);
-  const header = weights === null ? null : await checkWeights(weights, shape, basename(cfgPath));
+  const header = weights === null || !weightsRead ? null : sizeWeights(weights, shape, basename(cfgPath), await weightsRead);
   signal?.throwIfAborted();
 
   const cacheDir = weights !== null && !training && device < 0 ? await cacheDirFor(cache) : undefined;

@@ -230,6 +230,23 @@ export function native(): NativeAddon {
 }
 
 /** The GPU build's addon (GPU builds only; see CMakeLists.txt for why it is a second binary). */
+let kernels: Promise<void> | undefined;
+
+/**
+ * Loads the addon and starts loading fast numerics' convolution library (oneDNN: ~5 ms of mapping
+ * and relocation) on the pool, once per process (thread). The package's entry calls it, as
+ * sharp and onnxruntime-node load their libraries on import: a model load then pays for the
+ * model alone. An addon that cannot load is reported by the first call that needs it.
+ */
+export function preload(): void {
+  if (kernels) return;
+  try {
+    kernels = native().prepareKernels?.().catch(() => undefined) ?? Promise.resolve();
+  } catch {
+    // the first load or capabilities() says why the addon cannot be used
+  }
+}
+
 export const GPU_BINARY = join(PACKAGE_ROOT, 'build', 'Release', 'darknet_gpu.node');
 
 let gpuCached: NativeAddon | undefined;

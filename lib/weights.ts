@@ -36,7 +36,8 @@ export async function readWeightsHeader(path: string): Promise<WeightsHeader> {
   return (await readHeaderAndSize(path)).header;
 }
 
-async function readHeaderAndSize(path: string): Promise<{ header: WeightsHeader; size: number }> {
+/** A .weights file's header and size (loadNetwork reads them beside the cfg, then sizes them). */
+export async function readHeaderAndSize(path: string): Promise<{ header: WeightsHeader; size: number }> {
   const { fh, size } = await openRegular(path, 'weights');
   try {
     const buf = new Uint8Array(20);
@@ -62,7 +63,11 @@ export function expectedWeightsBytes(shape: Pick<NetworkShape, 'weightFloats'>, 
  * fread, so a short file silently leaves random weights and a long one is silently accepted.
  */
 export async function checkWeights(path: string, shape: NetworkShape, cfgName = 'the cfg'): Promise<WeightsHeader> {
-  const { header, size } = await readHeaderAndSize(path);
+  return sizeWeights(path, shape, cfgName, await readHeaderAndSize(path));
+}
+
+/** checkWeights on a header and size already read. */
+export function sizeWeights(path: string, shape: NetworkShape, cfgName: string, { header, size }: { header: WeightsHeader; size: number }): WeightsHeader {
   const expected = expectedWeightsBytes(shape, header);
   if (size !== expected) {
     const diff = size < expected ? `${expected - size} bytes short (truncated, or made for a smaller network)` : `${size - expected} bytes too many (made for another network?)`;

@@ -51,6 +51,7 @@
 #include "fast/weights.h"
 #include "guard/guard.h"
 #include "handle.h"
+#include "stripe_hash.h"
 
 #define FORMAT 2
 #define MAGIC "DNWCACHE"
@@ -147,19 +148,18 @@ static uint64_t hash_bytes(const void *data, size_t n, uint64_t seed) {
 
 typedef struct { uint64_t h[2]; } hash2;
 static void feed(hash2 *s, const void *data, size_t n) {
-  s->h[0] = hash_bytes(data, n, s->h[0]);
-  s->h[1] = hash_bytes(data, n, s->h[1] ^ 0x5bd1e995u);
+  s->h[0] = dn_stripe_hash(data, n, s->h[0], hash_bytes);
+  s->h[1] = dn_stripe_hash(data, n, s->h[1] ^ 0x5bd1e995u, hash_bytes);
 }
 static void feed_u64(hash2 *s, uint64_t v) { feed(s, &v, sizeof v); }
 
-/* An array's checksum: the hash of its blocks' hashes, each block seeded with its offset in the
- * file. yolov3-tiny's largest array is half its file; hashed whole, one core would verify it
- * while the other waits. */
+/* An array's checksum: the hash of its blocks' hashes (stripe_hash.c, at memory speed), each
+ * block seeded with its offset in the file; yolov3's arrays are verified by all cores at once. */
 static size_t blocks_of(uint64_t floats) { return (size_t)((floats * sizeof(float) + BLOCK - 1) / BLOCK); }
 static uint64_t block_hash(const char *base, uint64_t offset, uint64_t floats, size_t j) {
   size_t bytes = (size_t)floats * sizeof(float), at = j * BLOCK;
   size_t n = bytes - at < BLOCK ? bytes - at : BLOCK;
-  return hash_bytes(base + offset + at, n, offset + at);
+  return dn_stripe_hash(base + offset + at, n, offset + at, hash_bytes);
 }
 static uint64_t combine_blocks(const uint64_t *hashes, size_t nblocks, uint64_t offset) {
   return hash_bytes(hashes, nblocks * sizeof *hashes, offset);
@@ -521,7 +521,7 @@ static char *map_aligned(int fd, size_t len) {
 
 /* Every array's checksum, its blocks read by all the cores when there are enough of them: a
  * team's start in a fresh process (and a core busy with V8's own start-up) cost yolov3-tiny's
- * 35 MB more than one core hashing them (~5 ms). */
+ * 35 MB more than one core hashing them. */
 #define PARALLEL_BLOCKS 128
 static int checksums_match(const char *base, const record *recs, uint32_t n) {
   size_t total = 0;

@@ -107,13 +107,33 @@ function hashBytes(b: Buffer, seed: bigint): bigint {
   return h;
 }
 
-/** An array's checksum: of its 1 MB blocks' hashes, each seeded with the block's file offset. */
+/* native/ops/stripe_hash.c's definition: 32 lanes over 256-byte stripes, then hashBytes. */
+const Q = 0xc2b2ae3d27d4eb4fn;
+function stripeHash(b: Buffer, seed: bigint): bigint {
+  const acc = Array.from({ length: 32 }, (_, i) => seed ^ ((P1 * BigInt(i + 1)) & M64));
+  const whole = Math.floor(b.length / 256);
+  for (let s = 0; s < whole; s++) {
+    for (let i = 0; i < 32; i++) {
+      const dk = b.readBigUInt64LE(256 * s + 8 * i) ^ ((seed + Q * BigInt(i + 1) + P1 * BigInt(s)) & M64);
+      acc[i] = (acc[i]! + (dk & 0xffffffffn) * (dk >> 32n) + b.readBigUInt64LE(256 * s + 8 * (i ^ 1))) & M64;
+    }
+  }
+  let h = hashBytes(b.subarray(256 * whole), seed ^ BigInt(b.length));
+  const word = Buffer.alloc(8);
+  for (const a of acc) {
+    word.writeBigUInt64LE(a);
+    h = hashBytes(word, h);
+  }
+  return h;
+}
+
+/** An array's checksum: of its 1 MB blocks' stripe hashes, each seeded with the block's file offset. */
 const BLOCK = 1 << 20;
 const FORMAT = 2n;
 function arrayChecksum(file: Buffer, offset: number, bytes: number): bigint {
   const hashes = Buffer.alloc(8 * Math.ceil(bytes / BLOCK));
   for (let at = 0, j = 0; at < bytes; at += BLOCK, j++) {
-    hashes.writeBigUInt64LE(hashBytes(file.subarray(offset + at, offset + Math.min(bytes, at + BLOCK)), BigInt(offset + at)), 8 * j);
+    hashes.writeBigUInt64LE(stripeHash(file.subarray(offset + at, offset + Math.min(bytes, at + BLOCK)), BigInt(offset + at)), 8 * j);
   }
   return hashBytes(hashes, BigInt(offset));
 }
