@@ -191,6 +191,8 @@ export interface NativeAddon {
   /** loads fast numerics' convolution library on the pool, ahead of a load that needs it (never
    * rejects); absent from the GPU addon and from binaries older than this interface */
   prepareKernels?(): Promise<void>;
+  /** a regular file's first maxBytes bytes and its size, in one trip to the pool (lib/files.ts readHead) */
+  readHead?(path: string, maxBytes: number): Promise<{ data: Uint8Array; size: number }>;
 }
 
 /**

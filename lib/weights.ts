@@ -1,4 +1,4 @@
-import { ioError, openRegular } from './files.js';
+import { readHead } from './files.js';
 import { DarknetError } from './errors.js';
 
 import type { NetworkShape } from './cfg/validate.js';
@@ -38,19 +38,8 @@ export async function readWeightsHeader(path: string): Promise<WeightsHeader> {
 
 /** A .weights file's header and size (loadNetwork reads them beside the cfg, then sizes them). */
 export async function readHeaderAndSize(path: string): Promise<{ header: WeightsHeader; size: number }> {
-  const { fh, size } = await openRegular(path, 'weights');
-  try {
-    const buf = new Uint8Array(20);
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await fh.read(buf, 0, 20, 0));
-    } catch (e) {
-      throw ioError(e, path, 'weights');
-    }
-    return { header: parseWeightsHeader(buf.subarray(0, bytesRead), path), size };
-  } finally {
-    await fh.close();
-  }
+  const { data, size } = await readHead(path, 'weights', 20);
+  return { header: parseWeightsHeader(data, path), size };
 }
 
 /** Exact byte size Darknet reads for this network with this header. */

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fast/dnnl_lib.h"
+#include "file_worker.h"
 #include "image/jpeg.h"
 #include "jpeg_worker.h"
 #include "runtime/blas.h"
@@ -25,6 +26,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod<&Addon::TrainJob>("train", napi_enumerable),
                              InstanceMethod<&Addon::Jpeg>("decodeJpeg", napi_enumerable),
                              InstanceMethod<&Addon::Prepare>("prepareKernels", napi_enumerable),
+                             InstanceMethod<&Addon::Head>("readHead", napi_enumerable),
                          });
   }
 
@@ -32,6 +34,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value TrainJob(const Napi::CallbackInfo &info) { return Train(info); }
   Napi::Value Jpeg(const Napi::CallbackInfo &info) { return DecodeJpeg(info); }
   Napi::Value Prepare(const Napi::CallbackInfo &info) { return PrepareKernels(info); }
+  Napi::Value Head(const Napi::CallbackInfo &info) { return ReadHead(info); }
   Napi::Value Capabilities(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);

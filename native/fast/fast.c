@@ -3,8 +3,11 @@
  * functions of the layers that dominate a YOLO pass are replaced by these:
  *
  *   [convolutional]  batch-norm folded into the weights and biases once at load time, then one of
- *                    - oneDNN's direct kernels (dnnl.c), for every ungrouped convolution, where
- *                      libdnnl.so.2 can be loaded (then none of the kernels below runs);
+ *                    - Winograd F(4×4,3×3) on AVX-512 (wino43.c) for 3×3 stride-1 layers with
+ *                      ≥ 64 input channels, largest maps first within a memory share (below),
+ *                      where oneDNN runs the rest: 36 instead of 144 products per 4×4 outputs;
+ *                    - oneDNN's direct kernels (dnnl.c), for every other ungrouped convolution,
+ *                      where libdnnl.so.2 can be loaded (then none of the kernels below runs);
  *                    - Winograd F(2×2,3×3) (winograd.c) for 3×3 stride-1 layers with ≥ 64 input
  *                      channels: 16 instead of 36 products per 2×2 outputs, 16 BLAS products;
  *                    - a direct kernel by output rows (direct.c) for shallow kernels (c·size² ≤
@@ -16,7 +19,8 @@
  *   [maxpool]        Darknet's loop split over channels (2×2/2 windows without bounds tests).
  *   [yolo]           the logistic planes split over threads (Darknet's activate_array on each).
  *
- * What moves numbers: folding, Winograd's transforms and the blocked products reassociate sums;
+ * What moves numbers: folding, Winograd's transforms (F(4,3)'s constants up to 8 and 1/24 cost
+ * ~1e-5 relative per layer) and the blocked products reassociate sums;
  * oneDNN's fused leaky ReLU multiplies by 0.1f where Darknet multiplies by the double 0.1 (one
  * ulp on ~20 % of negative outputs, dnnl.c); raw outputs move by ~3e-5 and detections match
  * reference numerics (test/native/fast.test.ts). The maxpool, shortcut, the other activations
@@ -33,6 +37,7 @@
 #include "direct.h"
 #include "dnnl.h"
 #include "winograd.h"
+#include "wino43.h"
 
 /* Darknet's, declared only in its src/ headers. */
 void forward_convolutional_layer(layer l, network net);
@@ -49,6 +54,38 @@ static int direct_fits(const layer *l) {
  * largest map first while the extra memory stays within this share of the network's weights:
  * all of yolov3-tiny's, yolov3's down to part of its 13×13 stage (+~120 MB). */
 #define WINOGRAD_EXTRA_SHARE 0.55
+
+/* Winograd F(4,3)'s weights are 36/9 of the ones they replace: converted largest map first (where
+ * it gains most: many tiles to each product, 2.8× oneDNN's direct speed on yolov3's 52×52 layers)
+ * while the extra memory stays within this share of the network's weights — yolov3's 52×52 and
+ * larger stages (+41 MB of 237), yolov3-tiny's 52×52 and 26×26 layers. Its outputs move by ~1e-5
+ * relative per layer, so the share also bounds how far the network drifts from `reference`. */
+#define WINO43_EXTRA_SHARE 0.20
+
+static int wino43_fits(const layer *l, size_t workspace) {
+  return l->size == 3 && l->stride == 1 && l->pad == 1 && l->groups == 1 && l->c >= DN_WINOGRAD_MIN_C &&
+         l->c % 16 == 0 && l->n % 32 == 0 && l->out_w == l->w && l->out_h == l->h &&
+         dn_wino43_workspace(l->c, l->n, l->h, l->w) <= workspace;
+}
+
+static void make_wino43(dn_fast_table *t, int i, layer *l) {
+  size_t floats = dn_wino43_floats(l->n, l->c);
+  float *u = dn_malloc(floats * sizeof(float));
+  dn_wino43_weights(l->weights, l->n, l->c, u);
+  dn_fast_table_set(t, i, u, floats);
+  l->forward = dn_fast_conv_wino43;
+  dn_free(l->weights);
+  l->weights = NULL;
+}
+
+/* Layers i (plain convolutions that fit) sorted by map size, largest first (stable). */
+static int by_map_size(const network *net, int *cand, int ncand, int i) {
+  const layer *l = &net->layers[i];
+  int j = ncand;
+  while (j > 0 && net->layers[cand[j - 1]].w * net->layers[cand[j - 1]].h < l->w * l->h) { cand[j] = cand[j - 1]; j--; }
+  cand[j] = i;
+  return ncand + 1;
+}
 
 static int winograd_fits(const layer *l, size_t workspace) {
   return l->size == 3 && l->stride == 1 && l->pad == 1 && l->groups == 1 && l->c >= DN_WINOGRAD_MIN_C &&
@@ -95,31 +132,44 @@ static void make_direct(dn_fast_table *t, int i, layer *l) {
 
 dn_fast_table *dn_make_fast(network *net) {
   dn_fast_table *t = dn_fast_table_new(net->n);
-  /* oneDNN, where it is loaded, takes every plain convolution it can run */
-  if (dn_dnnl_available())
-    for (int i = 0; i < net->n; i++) {
-      layer *l = &net->layers[i];
-      if (!plain_conv(l) || l->groups != 1) continue;
-      if (l->batch_normalize) fold_batchnorm(l);
-      dn_dnnl_prepare(t, i, l);
-    }
   size_t workspace = 0; /* what parse_network_cfg allocated: the largest layer's need */
   double weights = 0;
   for (int i = 0; i < net->n; i++) {
     if (net->layers[i].workspace_size > workspace) workspace = net->layers[i].workspace_size;
     weights += net->layers[i].nweights;
   }
-  /* Winograd candidates, largest map first (stable), within the memory share */
   int *cand = dn_malloc((size_t)net->n * sizeof(int));
   int ncand = 0;
+  double extra = 0;
+  /* Winograd F(4,3) beside oneDNN (it keeps oneDNN's NHWC between layers), largest map first */
+  if (dn_dnnl_available() && dn_wino43_available()) {
+    for (int i = 0; i < net->n; i++)
+      if (plain_conv(net->layers + i) && wino43_fits(net->layers + i, workspace)) ncand = by_map_size(net, cand, ncand, i);
+    for (int j = 0; j < ncand; j++) {
+      layer *l = &net->layers[cand[j]];
+      double more = 27.0 * l->n * l->c; /* 36 − 9 floats per filter and channel */
+      if (extra + more > WINO43_EXTRA_SHARE * weights) continue;
+      extra += more;
+      if (l->batch_normalize) fold_batchnorm(l);
+      make_wino43(t, cand[j], l);
+    }
+  }
+  /* oneDNN, where it is loaded, takes every other plain convolution it can run */
+  if (dn_dnnl_available())
+    for (int i = 0; i < net->n; i++) {
+      layer *l = &net->layers[i];
+      if (!plain_conv(l) || l->groups != 1 || dn_fast_table_has(t, i)) continue;
+      if (l->batch_normalize) fold_batchnorm(l);
+      dn_dnnl_prepare(t, i, l);
+    }
+  /* Winograd F(2,3) candidates, largest map first (stable), within the memory share */
+  ncand = 0;
+  extra = 0;
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
     if (!plain_conv(l) || dn_fast_table_has(t, i) || !winograd_fits(l, workspace)) continue;
-    int j = ncand++;
-    while (j > 0 && net->layers[cand[j - 1]].w * net->layers[cand[j - 1]].h < l->w * l->h) { cand[j] = cand[j - 1]; j--; }
-    cand[j] = i;
+    ncand = by_map_size(net, cand, ncand, i);
   }
-  double extra = 0;
   for (int j = 0; j < ncand; j++) {
     layer *l = &net->layers[cand[j]];
     double more = 7.0 * l->n * l->c; /* 16 − 9 floats per filter and channel */
@@ -146,4 +196,17 @@ dn_fast_table *dn_make_fast(network *net) {
     }
   }
   return t;
+}
+
+const char *dn_fast_kernel_name(const layer *l) {
+  void (*fn)(layer, network) = l->forward;
+  if (fn == dn_fast_conv_dnnl) return "onednn";
+  if (fn == dn_fast_conv_wino43) return "winograd4x4";
+  if (fn == dn_fast_conv_winograd) return "winograd2x2";
+  if (fn == dn_fast_conv_direct) return "direct";
+  if (fn == dn_fast_conv_gemm) return "gemm";
+  if (fn == (void (*)(layer, network))dn_fast_shortcut || fn == (void (*)(layer, network))dn_fast_maxpool ||
+      fn == (void (*)(layer, network))dn_fast_yolo)
+    return "fast";
+  return "darknet";
 }

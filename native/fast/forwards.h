@@ -13,6 +13,8 @@ void dn_fast_conv_winograd(layer l, network net);
 void dn_fast_conv_direct(layer l, network net);
 /* [convolutional] by oneDNN (dnnl.c); blocked weights from the side table. */
 void dn_fast_conv_dnnl(layer l, network net);
+/* [convolutional] 3×3 stride 1 by Winograd F(4×4,3×3) on AVX-512 (wino43.c); NHWC like oneDNN's. */
+void dn_fast_conv_wino43(layer l, network net);
 void dn_fast_shortcut(const layer l, network net);
 void dn_fast_maxpool(const layer l, network net);
 void dn_fast_yolo(const layer l, network net);

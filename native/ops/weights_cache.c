@@ -49,6 +49,7 @@
 #include "fast/dnnl_lib.h"
 #include "fast/layers.h"
 #include "fast/weights.h"
+#include "fast/wino43.h"
 #include "guard/guard.h"
 #include "handle.h"
 #include "stripe_hash.h"
@@ -76,6 +77,7 @@ static const struct {
     {(forward_fn)dn_fast_maxpool, MAXPOOL},
     {(forward_fn)dn_fast_yolo, YOLO},
     {dn_fast_conv_dnnl, CONVOLUTIONAL},
+    {dn_fast_conv_wino43, CONVOLUTIONAL},
 };
 #define NFORWARDS ((int)(sizeof FORWARDS / sizeof FORWARDS[0]))
 
@@ -310,6 +312,7 @@ static size_t field_floats(const layer *l, int f) {
 /* The length of a fast-table slot for a layer with this forward function. */
 static size_t fast_floats(const layer *l, int forward) {
   if (FORWARDS[forward].fn == dn_fast_conv_winograd) return (size_t)16 * l->n * l->c;
+  if (FORWARDS[forward].fn == dn_fast_conv_wino43) return dn_wino43_floats(l->n, l->c);
   if (FORWARDS[forward].fn == dn_fast_conv_direct) return dn_direct_packed_floats(l->n, l->c * l->size * l->size);
   /* oneDNN's blocked layout, as this library and CPU choose it (the slot describes itself too) */
   if (FORWARDS[forward].fn == dn_fast_conv_dnnl) return dn_dnnl_slot_floats(l);
@@ -319,7 +322,7 @@ static size_t fast_floats(const layer *l, int forward) {
 /* Whether a layer run by this forward function holds a fast-table slot. */
 static int has_slot(int forward) {
   forward_fn fn = FORWARDS[forward].fn;
-  return fn == dn_fast_conv_winograd || fn == dn_fast_conv_direct || fn == dn_fast_conv_dnnl;
+  return fn == dn_fast_conv_winograd || fn == dn_fast_conv_direct || fn == dn_fast_conv_dnnl || fn == dn_fast_conv_wino43;
 }
 
 /* Whether the cached slot `data` of `floats` floats fits layer l run by `forward`. oneDNN's slot is

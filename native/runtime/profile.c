@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 
+#include "fast/fast.h"
 #include "ops/layer_names.h"
 
 /* DARKNET_NODE_PROFILE=1: Darknet's forward_network, timed layer by layer, the table printed
@@ -54,8 +55,8 @@ void dn_predict_profiled(network *netp, float *input) {
     total += dt;
     double gf = l.type == CONVOLUTIONAL ? 2.0 * l.n * l.size * l.size * l.c / l.groups * l.out_h * l.out_w * l.batch / 1e9 : 0;
     gflop += gf;
-    fprintf(stderr, "%4d %-14s %4dx%4dx%4d -> %4dx%4dx%4d %8.2f ms", i, dn_layer_type_name(l.type), l.w, l.h, l.c, l.out_w,
-            l.out_h, l.out_c, dt);
+    fprintf(stderr, "%4d %-14s %-11s %4dx%4dx%4d -> %4dx%4dx%4d %8.2f ms", i, dn_layer_type_name(l.type),
+            dn_fast_kernel_name(&l), l.w, l.h, l.c, l.out_w, l.out_h, l.out_c, dt);
     if (gf > 0) fprintf(stderr, "  %6.1f GFLOP/s", gf / dt * 1e3);
     fprintf(stderr, "\n");
     net.input = l.output;

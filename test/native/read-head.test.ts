@@ -1,0 +1,3 @@
+import { readHeadBehaves } from '../helpers/read-head.js';
+
+readHeadBehaves('addon');
