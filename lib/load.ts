@@ -151,6 +151,8 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
   // each) and sized once the cfg is validated: its errors still come first.
   const weightsRead = weights === null ? null : readHeaderAndSize(weights);
   weightsRead?.catch(() => undefined); // awaited below, unless the cfg fails first
+  // the cache directory too (made if missing; never fails: the cache is an accelerator)
+  const cacheDirReady = weights !== null && !training && device < 0 ? cacheDirFor(cache) : Promise.resolve(undefined);
   // Real cfgs are a few KB (yolov3.cfg: 8 KB); refuse to read a huge file as one.
   const text = await readTextFile(cfgPath, 'cfg', MAX_CFG_BYTES, 'CFG_PARSE');
   const cfg = parseCfg(text, { file: cfgPath });
@@ -169,7 +171,7 @@ export async function loadNetwork<T>(options: NetworkLoadOptions, what: string, 
   const header = weights === null || !weightsRead ? null : sizeWeights(weights, shape, basename(cfgPath), await weightsRead);
   signal?.throwIfAborted();
 
-  const cacheDir = weights !== null && !training && device < 0 ? await cacheDirFor(cache) : undefined;
+  const cacheDir = await cacheDirReady;
   const nativeNet = new ((device >= 0 ? nativeGpu() : native()).Network)();
   // A throwing onProgress would surface as an uncaught exception from a native callback: the
   // first one is kept, later calls are skipped, and the load rejects with it.

@@ -57,7 +57,7 @@
 #define FORMAT 2
 #define MAGIC "DNWCACHE"
 #define ALIGN 64
-#define HEAD_BYTES ((size_t)1 << 20) /* of the weights file, hashed into the key with its tail */
+#define HEAD_BYTES ((size_t)256 << 10) /* of the weights file, hashed into the key with its tail */
 #define BLOCK ((size_t)1 << 20)      /* an array's checksum covers the hashes of its blocks of this size */
 
 enum { F_WEIGHTS, F_BIASES, F_SCALES, F_MEAN, F_VARIANCE, F_FAST, F_COUNT };
@@ -260,7 +260,7 @@ int dn_cache_key_make(const char *cfg, const char *weights, int fast, dn_cache_k
   feed_u64(&s, (uint64_t)st.st_ino);
   k->slot[0] = s.h[0]; k->slot[1] = s.h[1];
   /* the key: and its contents, as far as a change shows: size, modification and status-change
-   * times (ctime cannot be set back by a user), the first and last MB */
+   * times (ctime cannot be set back by a user), the first and last 256 KB */
   k->wsize = (uint64_t)st.st_size; k->wmtime = ns(st.st_mtim); k->wctime = ns(st.st_ctim);
   feed_u64(&s, k->wsize); feed_u64(&s, k->wmtime); feed_u64(&s, k->wctime);
   size_t head = k->wsize < HEAD_BYTES ? (size_t)k->wsize : HEAD_BYTES;

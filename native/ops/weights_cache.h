@@ -25,7 +25,7 @@ enum {
 struct dn_network;
 struct dn_wmap;
 
-/* Identifies what the cache must match. Reads the cfg text and the first/last MB of the weights
+/* Identifies what the cache must match. Reads the cfg text and the first/last 256 KB of the weights
  * file; returns 0 when the network may use a cache, -1 (with why) when it may not. */
 typedef struct {
   unsigned long long slot[2]; /* names the file: weights file identity, cfg, numerics, binary, CPU */
