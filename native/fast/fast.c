@@ -68,14 +68,20 @@ static int wino43_fits(const layer *l, size_t workspace) {
          dn_wino43_workspace(l->c, l->n, l->h, l->w) <= workspace;
 }
 
-static void make_wino43(dn_fast_table *t, int i, layer *l) {
-  size_t floats = dn_wino43_floats(l->n, l->c);
+/* The layer's weights replaced by their Winograd transform in the side table: only those are
+ * read from now on. */
+static void winograd_weights(dn_fast_table *t, int i, layer *l, size_t floats,
+                             void (*transform)(const float *, int, int, float *), void (*forward)(layer, network)) {
   float *u = dn_malloc(floats * sizeof(float));
-  dn_wino43_weights(l->weights, l->n, l->c, u);
+  transform(l->weights, l->n, l->c, u);
   dn_fast_table_set(t, i, u, floats);
-  l->forward = dn_fast_conv_wino43;
+  l->forward = forward;
   dn_free(l->weights);
   l->weights = NULL;
+}
+
+static void make_wino43(dn_fast_table *t, int i, layer *l) {
+  winograd_weights(t, i, l, dn_wino43_floats(l->n, l->c), dn_wino43_weights, dn_fast_conv_wino43);
 }
 
 /* Layers i (plain convolutions that fit) sorted by map size, largest first (stable). */
@@ -111,14 +117,7 @@ static int plain_conv(const layer *l) {
 }
 
 static void make_winograd(dn_fast_table *t, int i, layer *l) {
-  size_t floats = (size_t)16 * l->n * l->c;
-  float *u = dn_malloc(floats * sizeof(float));
-  dn_winograd_weights(l->weights, l->n, l->c, u);
-  dn_fast_table_set(t, i, u, floats);
-  l->forward = dn_fast_conv_winograd;
-  /* only the transformed weights are read from now on */
-  dn_free(l->weights);
-  l->weights = NULL;
+  winograd_weights(t, i, l, (size_t)16 * l->n * l->c, dn_winograd_weights, dn_fast_conv_winograd);
 }
 
 static void make_direct(dn_fast_table *t, int i, layer *l) {
@@ -128,6 +127,21 @@ static void make_direct(dn_fast_table *t, int i, layer *l) {
   dn_direct_pack(l->weights, l->n, k, packed);
   dn_fast_table_set(t, i, packed, floats);
   l->forward = dn_fast_conv_direct;
+}
+
+/* Converts the candidates (largest map first) whose extra floats — `grow` per filter and channel
+ * beyond the 9 they replace — keep the total within `share` of the network's weights. */
+static void convert_within(network *net, dn_fast_table *t, const int *cand, int ncand, double grow, double share,
+                           double weights, void (*make)(dn_fast_table *, int, layer *)) {
+  double extra = 0;
+  for (int j = 0; j < ncand; j++) {
+    layer *l = &net->layers[cand[j]];
+    double more = grow * l->n * l->c;
+    if (extra + more > share * weights) continue;
+    extra += more;
+    if (l->batch_normalize) fold_batchnorm(l);
+    make(t, cand[j], l);
+  }
 }
 
 dn_fast_table *dn_make_fast(network *net) {
@@ -140,19 +154,11 @@ dn_fast_table *dn_make_fast(network *net) {
   }
   int *cand = dn_malloc((size_t)net->n * sizeof(int));
   int ncand = 0;
-  double extra = 0;
-  /* Winograd F(4,3) beside oneDNN (it keeps oneDNN's NHWC between layers), largest map first */
+  /* Winograd F(4,3) beside oneDNN (it keeps oneDNN's NHWC between layers): 36 − 9 more floats */
   if (dn_dnnl_available() && dn_wino43_available()) {
     for (int i = 0; i < net->n; i++)
       if (plain_conv(net->layers + i) && wino43_fits(net->layers + i, workspace)) ncand = by_map_size(net, cand, ncand, i);
-    for (int j = 0; j < ncand; j++) {
-      layer *l = &net->layers[cand[j]];
-      double more = 27.0 * l->n * l->c; /* 36 − 9 floats per filter and channel */
-      if (extra + more > WINO43_EXTRA_SHARE * weights) continue;
-      extra += more;
-      if (l->batch_normalize) fold_batchnorm(l);
-      make_wino43(t, cand[j], l);
-    }
+    convert_within(net, t, cand, ncand, 27.0, WINO43_EXTRA_SHARE, weights, make_wino43);
   }
   /* oneDNN, where it is loaded, takes every other plain convolution it can run */
   if (dn_dnnl_available())
@@ -162,22 +168,14 @@ dn_fast_table *dn_make_fast(network *net) {
       if (l->batch_normalize) fold_batchnorm(l);
       dn_dnnl_prepare(t, i, l);
     }
-  /* Winograd F(2,3) candidates, largest map first (stable), within the memory share */
+  /* Winograd F(2,3) (without oneDNN): 16 − 9 more floats per filter and channel */
   ncand = 0;
-  extra = 0;
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
     if (!plain_conv(l) || dn_fast_table_has(t, i) || !winograd_fits(l, workspace)) continue;
     ncand = by_map_size(net, cand, ncand, i);
   }
-  for (int j = 0; j < ncand; j++) {
-    layer *l = &net->layers[cand[j]];
-    double more = 7.0 * l->n * l->c; /* 16 − 9 floats per filter and channel */
-    if (extra + more > WINOGRAD_EXTRA_SHARE * weights) continue;
-    extra += more;
-    if (l->batch_normalize) fold_batchnorm(l);
-    make_winograd(t, cand[j], l);
-  }
+  convert_within(net, t, cand, ncand, 7.0, WINOGRAD_EXTRA_SHARE, weights, make_winograd);
   dn_free(cand);
   for (int i = 0; i < net->n; i++) {
     layer *l = &net->layers[i];
