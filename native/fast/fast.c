@@ -17,7 +17,7 @@
  *                    bias + activation split over filters.
  *   [shortcut]       same-shaped residual sums in one parallel pass instead of three serial ones.
  *   [maxpool]        Darknet's loop split over channels (2×2/2 windows without bounds tests).
- *   [yolo]           the logistic planes split over threads (Darknet's activate_array on each).
+ *   [yolo]           the logistic planes on 16 lanes (logistic.c), split over threads.
  *
  * What moves numbers: folding, Winograd's transforms (F(4,3)'s constants up to 8 and 1/24 cost
  * ~1e-5 relative per layer) and the blocked products reassociate sums;
@@ -187,7 +187,7 @@ dn_fast_table *dn_make_fast(network *net) {
     } else if (l->type == SHORTCUT && l->forward == forward_shortcut_layer && l->w == l->out_w && l->h == l->out_h &&
                l->c == l->out_c) {
       l->forward = dn_fast_shortcut;
-    } else if (l->type == YOLO && net->gpu_index < 0) {
+    } else if (l->type == YOLO) {
       l->forward = dn_fast_yolo;
     } else if (l->type == MAXPOOL && l->forward == forward_maxpool_layer) {
       l->forward = dn_fast_maxpool;

@@ -13,6 +13,7 @@
 #include "direct.h"
 #include "im2col.h"
 #include "layout.h"
+#include "logistic.h"
 #include "matmul.h"
 #include "weights.h"
 #include "winograd.h"
@@ -23,21 +24,20 @@ void activate_array(float *x, const int n, const ACTIVATION a);
 /* Below this many floats a parallel region costs more than it saves. */
 #define PAR_MIN 32768
 
-/* Darknet's forward_yolo_layer at inference: a copy of the input, then the logistic on the x, y
- * and objectness/class planes of every anchor, each plane by Darknet's activate_array, split
- * over threads (the training-only delta clearing and cost are skipped: nothing reads them). */
+/* Darknet's forward_yolo_layer at inference: a copy of the input with the logistic on the x, y
+ * and objectness/class planes of every anchor (logistic.c; w and h copied raw), the planes split
+ * over threads (the training-only delta clearing and cost are skipped: nothing reads them, and
+ * the pass does not clear the delta either, ops/pass.c). */
 void dn_fast_yolo(const layer l, network net) {
   size_t plane = (size_t)l.w * l.h;
-  memcpy(l.output, net.input, (size_t)l.outputs * l.batch * sizeof(float));
-  int per_anchor = 2 + 1 + l.classes; /* x, y, then objectness and classes (w, h stay raw) */
+  int per_anchor = 4 + 1 + l.classes;
   int tasks = l.batch * l.n * per_anchor;
 #pragma omp parallel for schedule(static) if ((size_t)tasks * plane >= PAR_MIN)
   for (int t = 0; t < tasks; t++) {
-    int e = t % per_anchor, bn = t / per_anchor;
-    int b = bn / l.n, n = bn % l.n;
-    int entry = e < 2 ? e : e + 2;
-    float *x = l.output + (size_t)b * l.outputs + (size_t)n * plane * (4 + l.classes + 1) + (size_t)entry * plane;
-    activate_array(x, (int)plane, LOGISTIC);
+    int entry = t % per_anchor, bn = t / per_anchor;
+    size_t at = (size_t)(bn / l.n) * l.outputs + ((size_t)(bn % l.n) * per_anchor + entry) * plane;
+    if (entry == 2 || entry == 3) memcpy(l.output + at, net.input + at, plane * sizeof(float));
+    else dn_logistic(net.input + at, l.output + at, (int)plane);
   }
 }
 

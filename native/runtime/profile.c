@@ -13,8 +13,9 @@
 #include "fast/fast.h"
 #include "ops/layer_names.h"
 
-/* DARKNET_NODE_PROFILE=1: Darknet's forward_network, timed layer by layer, the table printed
- * to stderr after each pass (used to find where a forward pass spends its time). */
+/* DARKNET_NODE_PROFILE=1: each layer's time in a pass (ops/pass.c times them), a table on
+ * stderr (used to find where a forward pass spends its time). A process-wide table: profile one
+ * network at a time. */
 static double now_ms(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -30,14 +31,10 @@ int dn_profile_enabled(void) {
   return enabled;
 }
 
-void dn_predict_profiled(network *netp, float *input) {
-  network orig = *netp;
-  netp->input = input;
-  netp->truth = 0;
-  netp->train = 0;
-  netp->delta = 0;
-  network net = *netp;
-  double total = 0, gflop = 0;
+static double total, gflop;
+
+void dn_profile_begin(void) {
+  total = gflop = 0;
   fprintf(stderr, "darknet-node profile (%d threads)\n",
 #ifdef _OPENMP
           omp_get_max_threads()
@@ -45,22 +42,21 @@ void dn_predict_profiled(network *netp, float *input) {
           1
 #endif
   );
-  for (int i = 0; i < net.n; i++) {
-    net.index = i;
-    layer l = net.layers[i];
-    if (l.delta) fill_cpu(l.outputs * l.batch, 0, l.delta, 1);
-    double t0 = now_ms();
-    l.forward(l, net);
-    double dt = now_ms() - t0;
-    total += dt;
-    double gf = l.type == CONVOLUTIONAL ? 2.0 * l.n * l.size * l.size * l.c / l.groups * l.out_h * l.out_w * l.batch / 1e9 : 0;
-    gflop += gf;
-    fprintf(stderr, "%4d %-14s %-11s %4dx%4dx%4d -> %4dx%4dx%4d %8.2f ms", i, dn_layer_type_name(l.type),
-            dn_fast_kernel_name(&l), l.w, l.h, l.c, l.out_w, l.out_h, l.out_c, dt);
-    if (gf > 0) fprintf(stderr, "  %6.1f GFLOP/s", gf / dt * 1e3);
-    fprintf(stderr, "\n");
-    net.input = l.output;
-  }
+}
+
+double dn_profile_now(void) { return now_ms(); }
+
+void dn_profile_layer(int i, const layer *lp, double dt) {
+  layer l = *lp;
+  total += dt;
+  double gf = l.type == CONVOLUTIONAL ? 2.0 * l.n * l.size * l.size * l.c / l.groups * l.out_h * l.out_w * l.batch / 1e9 : 0;
+  gflop += gf;
+  fprintf(stderr, "%4d %-14s %-11s %4dx%4dx%4d -> %4dx%4dx%4d %8.2f ms", i, dn_layer_type_name(l.type),
+          dn_fast_kernel_name(&l), l.w, l.h, l.c, l.out_w, l.out_h, l.out_c, dt);
+  if (gf > 0) fprintf(stderr, "  %6.1f GFLOP/s", gf / dt * 1e3);
+  fprintf(stderr, "\n");
+}
+
+void dn_profile_end(void) {
   fprintf(stderr, "total %.2f ms, %.2f GFLOP, %.1f GFLOP/s\n", total, gflop, gflop / total * 1e3);
-  *netp = orig;
 }
