@@ -40,6 +40,7 @@
 
 #include "guard/guard.h"
 #include "layout.h"
+#include "scratch.h"
 
 #if DN_DNNL
 #include <dnnl.h>
@@ -482,51 +483,6 @@ int dn_dnnl_prepare(dn_fast_table *t, int i, layer *l) {
   return 1;
 }
 
-/* Per-thread blocked input and output (libc memory, kept for the thread's next pass). */
-typedef struct {
-  void *p;
-  size_t bytes;
-} scratch;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static void scratch_free(void *s) {
-  if (s) free(((scratch *)s)->p);
-  free(s);
-}
-static void scratch_init(void) { pthread_key_create(&scratch_key, scratch_free); }
-
-static char *thread_scratch(size_t bytes) {
-  pthread_once(&scratch_once, scratch_init);
-  scratch *s = pthread_getspecific(scratch_key);
-  if (!s) {
-    s = calloc(1, sizeof *s);
-    if (!s || pthread_setspecific(scratch_key, s) != 0) {
-      free(s);
-      dn_guard_fail("out of memory for oneDNN's scratch");
-    }
-  }
-  if (s->bytes < bytes) {
-    free(s->p);
-    s->p = NULL;
-    s->bytes = 0;
-    if (posix_memalign(&s->p, 64, bytes) != 0) dn_guard_fail("out of memory for oneDNN's %zu-byte scratch", bytes);
-    s->bytes = bytes;
-  }
-  return s->p;
-}
-
-/* Darknet's workspace (its im2col buffer, the size of the largest layer's need, in bytes) where
- * it holds the blocked input and output: a network runs one pass at a time, and its pages stay
- * mapped between passes (fresh pages cost ~10 µs each to fault in on a busy machine: yolov3's
- * second layer took 140 ms instead of 7 on a new buffer). The thread's own buffer otherwise. */
-static char *scratch_for(const network *net, size_t bytes) {
-  size_t workspace = 0;
-  for (int i = 0; i < net->n; i++)
-    if (net->layers[i].workspace_size > workspace) workspace = net->layers[i].workspace_size;
-  if (net->workspace && bytes + 64 <= workspace) return (char *)(((uintptr_t)net->workspace + 63) & ~(uintptr_t)63);
-  return thread_scratch(bytes);
-}
-
 /* Below this many floats a parallel region costs more than it saves (as layers.c). */
 #define PAR_MIN 32768
 
@@ -589,7 +545,7 @@ void dn_fast_conv_dnnl(layer l, network net) {
   if (!p) dn_guard_fail("oneDNN could not build layer %d's convolution for %d threads", net.index, team_size());
   size_t src_at = 0, dst_at = src_at + (p->src_bytes + 63) / 64 * 64, w_at = dst_at + (p->dst_bytes + 63) / 64 * 64;
   size_t pad_at = w_at + (p->weights_bytes + 63) / 64 * 64;
-  char *buf = scratch_for(&net, pad_at + p->scratchpad_bytes + 64);
+  char *buf = dn_scratch_for(&net, pad_at + p->scratchpad_bytes + 64);
   dnnl_dims_t pad_dims = {(dnnl_dim_t)p->scratchpad_bytes + 64};
   dnnl_memory_desc_t pad_md;
   void *src = p->src_reorder ? (void *)(buf + src_at) : (void *)net.input;

@@ -4,8 +4,8 @@
  *
  *   [convolutional]  batch-norm folded into the weights and biases once at load time, then one of
  *                    - Winograd F(4×4,3×3) on AVX-512 (wino43.c) for 3×3 stride-1 layers with
- *                      ≥ 64 input channels, largest maps first within a memory share (below),
- *                      where oneDNN runs the rest: 36 instead of 144 products per 4×4 outputs;
+ *                      ≥ 64 input channels on maps it tiles well (below), where oneDNN runs the
+ *                      rest: 36 instead of 144 products per 4×4 outputs, no extra memory;
  *                    - oneDNN's direct kernels (dnnl.c), for every other ungrouped convolution,
  *                      where libdnnl.so.2 can be loaded (then none of the kernels below runs);
  *                    - Winograd F(2×2,3×3) (winograd.c) for 3×3 stride-1 layers with ≥ 64 input
@@ -22,12 +22,13 @@
  * What moves numbers: folding, Winograd's transforms (F(4,3)'s constants up to 8 and 1/24 cost
  * ~1e-5 relative per layer) and the blocked products reassociate sums;
  * oneDNN's fused leaky ReLU multiplies by 0.1f where Darknet multiplies by the double 0.1 (one
- * ulp on ~20 % of negative outputs, dnnl.c); raw outputs move by ~3e-5 and detections match
+ * ulp on ~20 % of negative outputs, dnnl.c); the heads' logistic is a float exponential (≤ 2 ulp
+ * from Darknet's double one, logistic.c); raw outputs move by ~4e-5 and detections match
  * reference numerics (test/native/fast.test.ts). The maxpool, shortcut, the other activations
  * and every parallel split are bit-identical to Darknet's loops.
  * This file is the policy (which layer gets which kernel, what memory that may cost); the
- * kernels are dnnl.c, layers.c, direct.c, winograd.c, im2col.c and matmul.c, and the transformed weights
- * live in the network's side table (weights.h). */
+ * kernels are dnnl.c, wino43.c, layers.c, logistic.c, direct.c, winograd.c, im2col.c and matmul.c, and
+ * the transformed weights live in the network's side table (weights.h). */
 #include "fast.h"
 
 #include <math.h>
@@ -55,17 +56,19 @@ static int direct_fits(const layer *l) {
  * all of yolov3-tiny's, yolov3's down to part of its 13×13 stage (+~120 MB). */
 #define WINOGRAD_EXTRA_SHARE 0.55
 
-/* Winograd F(4,3)'s weights are 36/9 of the ones they replace: converted largest map first (where
- * it gains most: many tiles to each product, 2.8× oneDNN's direct speed on yolov3's 52×52 layers)
- * while the extra memory stays within this share of the network's weights — yolov3's 52×52 and
- * larger stages (+41 MB of 237), yolov3-tiny's 52×52 and 26×26 layers. Its outputs move by ~1e-5
- * relative per layer, so the share also bounds how far the network drifts from `reference`. */
-#define WINO43_EXTRA_SHARE 0.20
+/* Winograd F(4,3) makes its transformed weights during the pass (wino43.c), so it costs no memory
+ * and takes every 3×3 stride-1 layer of ≥ 64 channels whose map it tiles well: its products per
+ * output (36 per 6×6 tile, the tiles padded to blocks of 8) at most this share of a direct
+ * convolution's 9. Measured against oneDNN's direct kernel on 512→1024 / 256→512 / 128→256
+ * layers: 13×13 maps (16 tiles, 0.38 of direct) 10–15 % faster, 26×26 (0.33) ~40 %, 52×52 ~2×;
+ * 10×10 (yolov3-320's deepest, 0.64) 30 % slower, so left to oneDNN. */
+#define WINO43_MAX_PRODUCTS 0.45
 
-static int wino43_fits(const layer *l, size_t workspace) {
+static int wino43_fits(const layer *l) {
+  size_t tiles = (size_t)((l->w + 3) / 4) * ((l->h + 3) / 4), padded = (tiles + 7) / 8 * 8;
   return l->size == 3 && l->stride == 1 && l->pad == 1 && l->groups == 1 && l->c >= DN_WINOGRAD_MIN_C &&
          l->c % 16 == 0 && l->n % 32 == 0 && l->out_w == l->w && l->out_h == l->h &&
-         dn_wino43_workspace(l->c, l->n, l->h, l->w) <= workspace;
+         36.0 * padded <= WINO43_MAX_PRODUCTS * 9.0 * l->w * l->h;
 }
 
 /* The layer's weights replaced by their Winograd transform in the side table: only those are
@@ -78,10 +81,6 @@ static void winograd_weights(dn_fast_table *t, int i, layer *l, size_t floats,
   l->forward = forward;
   dn_free(l->weights);
   l->weights = NULL;
-}
-
-static void make_wino43(dn_fast_table *t, int i, layer *l) {
-  winograd_weights(t, i, l, dn_wino43_floats(l->n, l->c), dn_wino43_weights, dn_fast_conv_wino43);
 }
 
 /* Layers i (plain convolutions that fit) sorted by map size, largest first (stable). */
@@ -109,6 +108,11 @@ static void fold_batchnorm(layer *l) {
     l->biases[f] -= l->rolling_mean[f] * s;
   }
   l->batch_normalize = 0;
+}
+
+static void make_wino43(dn_fast_table *t, int i, layer *l) {
+  if (l->batch_normalize) fold_batchnorm(l);
+  winograd_weights(t, i, l, dn_wino43_packed_floats(l->n, l->c), dn_wino43_pack, dn_fast_conv_wino43);
 }
 
 static int plain_conv(const layer *l) {
@@ -154,12 +158,11 @@ dn_fast_table *dn_make_fast(network *net) {
   }
   int *cand = dn_malloc((size_t)net->n * sizeof(int));
   int ncand = 0;
-  /* Winograd F(4,3) beside oneDNN (it keeps oneDNN's NHWC between layers): 36 − 9 more floats */
-  if (dn_dnnl_available() && dn_wino43_available()) {
+  /* Winograd F(4,3) beside oneDNN (it keeps oneDNN's NHWC between layers), no memory beyond the
+   * weights it replaces */
+  if (dn_dnnl_available() && dn_wino43_available())
     for (int i = 0; i < net->n; i++)
-      if (plain_conv(net->layers + i) && wino43_fits(net->layers + i, workspace)) ncand = by_map_size(net, cand, ncand, i);
-    convert_within(net, t, cand, ncand, 27.0, WINO43_EXTRA_SHARE, weights, make_wino43);
-  }
+      if (plain_conv(net->layers + i) && wino43_fits(net->layers + i)) make_wino43(t, i, net->layers + i);
   /* oneDNN, where it is loaded, takes every other plain convolution it can run */
   if (dn_dnnl_available())
     for (int i = 0; i < net->n; i++) {

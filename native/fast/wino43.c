@@ -3,28 +3,40 @@
  * takes 36 products per input channel instead of 144: the 36 positions ξ of a 6×6 transformed
  * tile are 36 independent matrix products V[ξ] (tiles × channels) · U[ξ] (channels × filters).
  *
- *   U = G g Gᵀ (at load),  V = Bᵀ d B,  Y = Aᵀ (U ⊙ V) A   with
+ *   U = G g Gᵀ,  V = Bᵀ d B,  Y = Aᵀ (U ⊙ V) A   with
  *   Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
  *   G  = [¼ 0 0; -⅙ -⅙ -⅙; -⅙ ⅙ -⅙; 1/24 1/12 ⅙; 1/24 -1/12 ⅙; 0 0 1]
  *   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
  *
+ * U is made during the pass, never stored: it is 36/9 = 4× the layer's weights (+156 MB for
+ * yolov3's 26×26 stage alone), and reading it from memory would cost more than making it. Each
+ * task (a panel of 32 filters, a row i of ξ) transforms its 6 × c × 32 corner of U from the
+ * packed weights into a per-thread buffer that stays in L2, then runs its six products: ~54
+ * vector operations per channel against 6 × tiles × 2 multiply-adds, and the weights read once
+ * per pass as a direct convolution reads them.
+ *
  * Why the results do not depend on the thread count: threads split tiles (transforms) and
- * (ξ, 32-filter panel) pairs (products); every output is one thread's sum over the channels in
- * ascending order, then the same fixed transform. Accuracy: the transforms' constants (up to 8
- * and 1/24) cost ~1e-5 relative per layer, which is why fast.c gives it only large maps.
+ * (panel, row) pairs (products); U is a fixed expression of the weights, every output one
+ * thread's sum over the channels in ascending order, then the same fixed transform. Accuracy:
+ * the transforms' constants (up to 8 and 1/24) cost ~1e-5 relative per layer (yolov3-416's 36
+ * such layers: raw outputs within 4e-5 of reference numerics).
  *
  * Layout: tensors are NHWC (a vector of 16 channels per load), as oneDNN's convolutions keep them
  * between layers (layout.c): an NCHW input is transposed first, an NCHW output written channel by
- * channel. Memory: U is 36/9 = 4× the layer's weights, so fast.c converts layers largest map
- * first within a share of the network's weights; the transformed input and products live in
- * Darknet's workspace. */
+ * channel. The transformed input, the products and U's per-thread corners live in the pass's
+ * scratch (scratch.c). */
 #include "wino43.h"
 
 #include <stdint.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "guard/guard.h"
 #include "layout.h"
+#include "scratch.h"
 #include "weights.h"
 
 void activate_array(float *x, const int n, const ACTIVATION a);
@@ -35,26 +47,22 @@ void activate_array(float *x, const int n, const ACTIVATION a);
 static int tiles_of(int side) { return (side + 3) / 4; }
 static size_t tiles_padded(int h, int w) { return ((size_t)tiles_of(h) * tiles_of(w) + MR - 1) / MR * MR; }
 
-size_t dn_wino43_floats(int n, int c) { return (size_t)36 * n * c; }
+/* U's corner for one task: six positions × c channels × 32 filters */
+static size_t corner_floats(int c) { return (size_t)6 * c * NR; }
 
-size_t dn_wino43_workspace(int c, int n, int h, int w) {
-  return ((size_t)36 * tiles_padded(h, w) * ((size_t)c + n) + (size_t)h * w * c) * sizeof(float) + 64;
+size_t dn_wino43_workspace(int c, int n, int h, int w, int threads) {
+  size_t v_y_in = (size_t)36 * tiles_padded(h, w) * ((size_t)c + n) + (size_t)h * w * c;
+  return (v_y_in + (size_t)threads * corner_floats(c)) * sizeof(float) + 2 * 64;
 }
 
-void dn_wino43_weights(const float *w, int n, int c, float *u) {
-  static const double G[6][3] = {{1. / 4, 0, 0},       {-1. / 6, -1. / 6, -1. / 6}, {-1. / 6, 1. / 6, -1. / 6},
-                                 {1. / 24, 1. / 12, 1. / 6}, {1. / 24, -1. / 12, 1. / 6}, {0, 0, 1}};
+size_t dn_wino43_packed_floats(int n, int c) { return (size_t)9 * n * c; }
+
+void dn_wino43_pack(const float *w, int n, int c, float *r) {
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < n; k++)
-    for (int ch = 0; ch < c; ch++) {
-      const float *g = w + ((size_t)k * c + ch) * 9;
-      double t[6][3];
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 3; j++) t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-          u[((size_t)(i * 6 + j) * c + ch) * n + k] = (float)(t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
-    }
+    for (int ch = 0; ch < c; ch++)
+      for (int q = 0; q < 9; q++)
+        r[(((size_t)(k / NR) * c + ch) * 9 + q) * NR + k % NR] = w[((size_t)k * c + ch) * 9 + q];
 }
 
 #if defined(__x86_64__)
@@ -119,30 +127,100 @@ AVX512 static void input_transform(const float *in, int h, int w, int c, size_t 
   }
 }
 
-/* Y[ξ][t][k] = Σ_ch V[ξ][t][ch] U[ξ][ch][k], the channels in ascending order */
-AVX512 static void products(const float *v, const float *u, int c, int n, size_t tpad, float *y) {
-  int panels = n / NR;
-#pragma omp parallel for schedule(static)
-  for (int job = 0; job < 36 * panels; job++) {
-    int xi = job / panels, p = job % panels;
-    const float *up = u + (size_t)xi * c * n + (size_t)p * NR;
-    for (size_t t0 = 0; t0 < tpad; t0 += MR) {
-      const float *vp = v + ((size_t)xi * tpad + t0) * c;
-      __m512 acc[MR][2];
-      for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-      for (int ch = 0; ch < c; ch++) {
-        __m512 u0 = _mm512_loadu_ps(up + (size_t)ch * n), u1 = _mm512_loadu_ps(up + (size_t)ch * n + 16);
-        for (int i = 0; i < MR; i++) {
-          __m512 b = _mm512_set1_ps(vp[(size_t)i * c + ch]);
-          acc[i][0] = _mm512_fmadd_ps(b, u0, acc[i][0]);
-          acc[i][1] = _mm512_fmadd_ps(b, u1, acc[i][1]);
-        }
-      }
-      float *yp = y + ((size_t)xi * tpad + t0) * n + (size_t)p * NR;
+/* y[t][0..31] (rows n apart) = Σ_ch v[t][ch] u[ch][0..31] (rows us apart) for the tpad tiles of
+ * one position ξ, the channels in ascending order; pf_lines cache lines from pf prefetched on the
+ * way (pf may be NULL) */
+AVX512 static inline void panel_products(const float *v, const float *u, size_t us, int c, int n, size_t tpad, float *y,
+                                         const char *pf, int pf_lines) {
+  for (size_t t0 = 0; t0 < tpad; t0 += MR) {
+    const float *vp = v + t0 * c;
+    __m512 acc[MR][2];
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int ch = 0; ch < c; ch++) {
+      if (pf && t0 == 0 && ch < pf_lines) _mm_prefetch(pf + (size_t)ch * 64, _MM_HINT_T1);
+      __m512 u0 = _mm512_loadu_ps(u + (size_t)ch * us), u1 = _mm512_loadu_ps(u + (size_t)ch * us + 16);
       for (int i = 0; i < MR; i++) {
-        _mm512_storeu_ps(yp + (size_t)i * n, acc[i][0]);
-        _mm512_storeu_ps(yp + (size_t)i * n + 16, acc[i][1]);
+        __m512 b = _mm512_set1_ps(vp[(size_t)i * c + ch]);
+        acc[i][0] = _mm512_fmadd_ps(b, u0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(b, u1, acc[i][1]);
       }
+    }
+    float *yp = y + t0 * n;
+    for (int i = 0; i < MR; i++) {
+      _mm512_storeu_ps(yp + (size_t)i * n, acc[i][0]);
+      _mm512_storeu_ps(yp + (size_t)i * n + 16, acc[i][1]);
+    }
+  }
+}
+
+/* Row i of G x for a column x of three vectors (G's rows: ¼ x0; −⅙ (x0 + x2) ∓ ⅙ x1;
+ * (x0/24 + x2/6) ± x1/12; x2), and all six rows: g_col's expressions are g_row's. */
+AVX512 static inline __m512 g_row(int i, __m512 x0, __m512 x1, __m512 x2) {
+  switch (i) {
+    case 0: return _mm512_mul_ps(x0, _mm512_set1_ps(0.25f));
+    case 1:
+    case 2: {
+      __m512 p = _mm512_mul_ps(_mm512_add_ps(x0, x2), _mm512_set1_ps(-1.f / 6)), q = _mm512_mul_ps(x1, _mm512_set1_ps(1.f / 6));
+      return i == 1 ? _mm512_sub_ps(p, q) : _mm512_add_ps(p, q);
+    }
+    case 3:
+    case 4: {
+      __m512 s = _mm512_fmadd_ps(x0, _mm512_set1_ps(1.f / 24), _mm512_mul_ps(x2, _mm512_set1_ps(1.f / 6)));
+      __m512 w = _mm512_mul_ps(x1, _mm512_set1_ps(1.f / 12));
+      return i == 3 ? _mm512_add_ps(s, w) : _mm512_sub_ps(s, w);
+    }
+    default: return x2;
+  }
+}
+
+AVX512 static inline void g_col(const __m512 x[3], __m512 r[6]) {
+  __m512 p = _mm512_mul_ps(_mm512_add_ps(x[0], x[2]), _mm512_set1_ps(-1.f / 6)), q = _mm512_mul_ps(x[1], _mm512_set1_ps(1.f / 6));
+  __m512 s = _mm512_fmadd_ps(x[0], _mm512_set1_ps(1.f / 24), _mm512_mul_ps(x[2], _mm512_set1_ps(1.f / 6)));
+  __m512 w = _mm512_mul_ps(x[1], _mm512_set1_ps(1.f / 12));
+  r[0] = _mm512_mul_ps(x[0], _mm512_set1_ps(0.25f));
+  r[1] = _mm512_sub_ps(p, q);
+  r[2] = _mm512_add_ps(p, q);
+  r[3] = _mm512_add_ps(s, w);
+  r[4] = _mm512_sub_ps(s, w);
+  r[5] = x[2];
+}
+
+/* Y[ξ][t][k] = Σ_ch V[ξ][t][ch] U[ξ][ch][k], U's corner for each task (a row i of ξ, a panel of
+ * 32 filters) made first from the packed weights r[panel][ch][9][32] (G g Gᵀ in float, in a fixed
+ * order) into the thread's ub. */
+AVX512 static void products(const float *v, const float *r, int c, int n, size_t tpad, float *y, float *ub_all) {
+  int panels = n / NR;
+  /* consecutive tasks share a panel's weights (its six rows in turn) or a row of V (the panels in
+   * turn), the larger of the two give or take: by panel measured faster up to 26×26 maps (56
+   * tiles), by row from 52×52 */
+  int by_panel = (size_t)6 * tpad <= (size_t)12 * NR;
+
+#pragma omp parallel for schedule(static)
+  for (int job = 0; job < 6 * panels; job++) {
+    int p = by_panel ? job / 6 : job % panels, i = by_panel ? job % 6 : job / panels;
+    int me = 0;
+#ifdef _OPENMP
+    me = omp_get_thread_num();
+#endif
+    float *ub = ub_all + (size_t)me * corner_floats(c);
+    const float *rp = r + (size_t)p * c * 9 * NR;
+    for (int ch = 0; ch < c; ch++) {
+      const float *g = rp + (size_t)ch * 9 * NR;
+      for (int h = 0; h < 2; h++) {
+        __m512 t[3], u[6];
+        for (int b = 0; b < 3; b++)
+          t[b] = g_row(i, _mm512_loadu_ps(g + b * NR + 16 * h), _mm512_loadu_ps(g + (3 + b) * NR + 16 * h),
+                       _mm512_loadu_ps(g + (6 + b) * NR + 16 * h));
+        g_col(t, u);
+        for (int j = 0; j < 6; j++) _mm512_storeu_ps(ub + ((size_t)j * c + ch) * NR + 16 * h, u[j]);
+      }
+    }
+    for (int j = 0; j < 6; j++) {
+      int xi = i * 6 + j;
+      /* by panel, the next panel's weights are fetched during these products (1/36 of them each) */
+      const char *pf = by_panel && p + 1 < panels ? (const char *)(r + (size_t)(p + 1) * c * 9 * NR) + (size_t)xi * c / 2 * 64 : NULL;
+      panel_products(v + (size_t)xi * tpad * c, ub + (size_t)j * c * NR, NR, c, n, tpad,
+                     y + (size_t)xi * tpad * n + (size_t)p * NR, pf, c / 2);
     }
   }
 }
@@ -194,16 +272,16 @@ static void to_nhwc(const float *in, int c, int spatial, float *out) {
 }
 
 void dn_fast_conv_wino43(layer l, network net) {
-  const float *u = dn_fast_weights(net.index);
+  const float *r = dn_fast_weights(net.index);
   int src_nhwc = dn_fast_nhwc(&net, net.index - 1), dst_nhwc = dn_fast_nhwc(&net, net.index);
   size_t tpad = tiles_padded(l.h, l.w), spatial = (size_t)l.h * l.w;
-  size_t workspace = 0; /* what parse_network_cfg allocated: the largest layer's need (fast.c checked) */
-  for (int i = 0; i < net.n; i++)
-    if (net.layers[i].workspace_size > workspace) workspace = net.layers[i].workspace_size;
-  if (!net.workspace || dn_wino43_workspace(l.c, l.n, l.h, l.w) > workspace)
-    dn_guard_fail("internal: layer %d's workspace is too small for Winograd F(4,3)", net.index);
-  float *base = (float *)(((uintptr_t)net.workspace + 63) & ~(uintptr_t)63);
+  int team = 1;
+#ifdef _OPENMP
+  team = omp_get_max_threads();
+#endif
+  float *base = (float *)dn_scratch_for(&net, dn_wino43_workspace(l.c, l.n, l.h, l.w, team));
   float *v = base, *y = v + 36 * tpad * l.c, *nhwc_in = y + 36 * tpad * l.n;
+  float *ub = (float *)(((uintptr_t)(nhwc_in + spatial * l.c) + 63) & ~(uintptr_t)63);
   int leaky = l.activation == LEAKY;
   for (int b = 0; b < l.batch; b++) {
     const float *in = net.input + (size_t)b * l.c * spatial;
@@ -212,7 +290,7 @@ void dn_fast_conv_wino43(layer l, network net) {
       in = nhwc_in;
     }
     input_transform(in, l.h, l.w, l.c, tpad, v);
-    products(v, u, l.c, l.n, tpad, y);
+    products(v, r, l.c, l.n, tpad, y, ub);
     output_transform(y, l.h, l.w, l.n, tpad, l.biases, leaky, dst_nhwc, l.output + (size_t)b * l.n * spatial);
   }
   if (!leaky && l.activation != LINEAR) activate_array(l.output, l.batch * l.n * (int)spatial, l.activation);

@@ -312,7 +312,7 @@ static size_t field_floats(const layer *l, int f) {
 /* The length of a fast-table slot for a layer with this forward function. */
 static size_t fast_floats(const layer *l, int forward) {
   if (FORWARDS[forward].fn == dn_fast_conv_winograd) return (size_t)16 * l->n * l->c;
-  if (FORWARDS[forward].fn == dn_fast_conv_wino43) return dn_wino43_floats(l->n, l->c);
+  if (FORWARDS[forward].fn == dn_fast_conv_wino43) return dn_wino43_packed_floats(l->n, l->c);
   if (FORWARDS[forward].fn == dn_fast_conv_direct) return dn_direct_packed_floats(l->n, l->c * l->size * l->size);
   /* oneDNN's blocked layout, as this library and CPU choose it (the slot describes itself too) */
   if (FORWARDS[forward].fn == dn_fast_conv_dnnl) return dn_dnnl_slot_floats(l);
