@@ -18,6 +18,7 @@
  *   [shortcut]       same-shaped residual sums in one parallel pass instead of three serial ones.
  *   [maxpool]        Darknet's loop split over channels (2×2/2 windows without bounds tests).
  *   [yolo]           the logistic planes on 16 lanes (logistic.c), split over threads.
+ *   [route], [upsample]  Darknet's copies split over threads, in either layout (reshape.c).
  *
  * What moves numbers: folding, Winograd's transforms (F(4,3)'s constants up to 8 and 1/24 cost
  * ~1e-5 relative per layer) and the blocked products reassociate sums;
@@ -37,6 +38,7 @@
 #include "layers.h"
 #include "direct.h"
 #include "dnnl.h"
+#include "reshape.h"
 #include "winograd.h"
 #include "wino43.h"
 
@@ -44,6 +46,8 @@
 void forward_convolutional_layer(layer l, network net);
 void forward_shortcut_layer(const layer l, network net);
 void forward_maxpool_layer(const layer l, network net);
+void forward_route_layer(const layer l, network net);
+void forward_upsample_layer(const layer l, network net);
 
 static int direct_fits(const layer *l) {
   return l->groups == 1 && l->size > 1 && l->c * l->size * l->size <= DN_DIRECT_MAX_K;
@@ -192,6 +196,10 @@ dn_fast_table *dn_make_fast(network *net) {
       l->forward = dn_fast_shortcut;
     } else if (l->type == YOLO) {
       l->forward = dn_fast_yolo;
+    } else if (l->type == ROUTE && l->forward == forward_route_layer && dn_fast_route_fits(net, l)) {
+      l->forward = dn_fast_route;
+    } else if (l->type == UPSAMPLE && l->forward == forward_upsample_layer && dn_fast_upsample_fits(l)) {
+      l->forward = dn_fast_upsample;
     } else if (l->type == MAXPOOL && l->forward == forward_maxpool_layer) {
       l->forward = dn_fast_maxpool;
     }
@@ -207,7 +215,8 @@ const char *dn_fast_kernel_name(const layer *l) {
   if (fn == dn_fast_conv_direct) return "direct";
   if (fn == dn_fast_conv_gemm) return "gemm";
   if (fn == (void (*)(layer, network))dn_fast_shortcut || fn == (void (*)(layer, network))dn_fast_maxpool ||
-      fn == (void (*)(layer, network))dn_fast_yolo)
+      fn == (void (*)(layer, network))dn_fast_yolo || fn == (void (*)(layer, network))dn_fast_route ||
+      fn == (void (*)(layer, network))dn_fast_upsample)
     return "fast";
   return "darknet";
 }

@@ -1,5 +1,5 @@
 /* Fast numerics' replacement forward functions, installed in Darknet's layer.forward by fast.c:
- * declared apart from the files that define them (layers.c, dnnl.c) so that layout.c, which
+ * declared apart from the files that define them (layers.c, dnnl.c, wino43.c, reshape.c) so that layout.c, which
  * recognises layers by them, depends on no kernel file (they depend on it). */
 #ifndef DN_FAST_FORWARDS_H
 #define DN_FAST_FORWARDS_H
@@ -18,5 +18,8 @@ void dn_fast_conv_wino43(layer l, network net);
 void dn_fast_shortcut(const layer l, network net);
 void dn_fast_maxpool(const layer l, network net);
 void dn_fast_yolo(const layer l, network net);
+/* [route] and [upsample] reading and writing either layout (reshape.c). */
+void dn_fast_route(const layer l, network net);
+void dn_fast_upsample(const layer l, network net);
 
 #endif

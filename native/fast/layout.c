@@ -6,10 +6,11 @@
  *   - a fast [shortcut] whose two operands are both NHWC: the sum is elementwise, so it is the
  *     same sum of the same two floats whatever the order they are stored in;
  *   - a fast [maxpool] (the next layer), which reads and writes either layout: the same
- *     comparisons in the same window order (yolov3-tiny's chain of conv → maxpool pairs).
- * Everything else reads NCHW: routes, upsample, the heads, Darknet's own layers, our
- * other kernels, and the last layer and the heads (read after the pass: Detector.forward,
- * net.output). Intermediate outputs are not readable after a fast pass anyway: ops/lean.c pools
+ *     comparisons in the same window order (yolov3-tiny's chain of conv → maxpool pairs);
+ *   - a fast [route] or [upsample] (reshape.c), which read and write either layout (copies).
+ * Everything else reads NCHW: the heads (a transposing [yolo] measured no faster than the
+ * convolution's own transposition before it), Darknet's own layers, our other kernels, and the
+ * last layer and the heads (read after the pass: Detector.forward, net.output). Intermediate outputs are not readable after a fast pass anyway: ops/lean.c pools
  * them. A shortcut whose operands are NHWC but whose output must be NCHW transposes as it adds;
  * a maxpool between layouts transposes as it pools.
  *
@@ -26,12 +27,14 @@
 #include "forwards.h"
 #include "guard/guard.h"
 
-enum { OTHER, CONV, SHORTCUT_ADD, POOL };
+enum { OTHER, CONV, SHORTCUT_ADD, POOL, ROUTE_ANY, UPSAMPLE_ANY };
 
 static int kind_of(const layer *l) {
   if (l->forward == dn_fast_conv_dnnl || l->forward == dn_fast_conv_wino43) return CONV;
   if (l->type == SHORTCUT && l->forward == (void (*)(layer, network))dn_fast_shortcut) return SHORTCUT_ADD;
   if (l->type == MAXPOOL && l->forward == (void (*)(layer, network))dn_fast_maxpool) return POOL;
+  if (l->type == ROUTE && l->forward == (void (*)(layer, network))dn_fast_route) return ROUTE_ANY;
+  if (l->type == UPSAMPLE && l->forward == (void (*)(layer, network))dn_fast_upsample) return UPSAMPLE_ANY;
   return OTHER;
 }
 
@@ -88,8 +91,9 @@ static size_t wiring(memo *m, size_t from, const network *net) {
 static int accepts(const network *net, const unsigned char *s, int r, int i) {
   const layer *l = &net->layers[r];
   int k = kind_of(l);
-  if (k == CONV || k == POOL) return r == i + 1;
+  if (k == CONV || k == POOL || k == UPSAMPLE_ANY) return r == i + 1;
   if (k == SHORTCUT_ADD) return s[r - 1] && l->index >= 0 && l->index < net->n && s[l->index];
+  if (k == ROUTE_ANY) return 1; /* reads each input in its own layout */
   return 0;
 }
 
@@ -107,7 +111,7 @@ static void decide(const network *net, unsigned char *s) {
       if (ok && i + 1 < n) ok = accepts(net, s, i + 1, i);
       for (int r = i + 1; ok && r < n; r++) {
         const layer *q = &net->layers[r];
-        if (q->type == ROUTE)
+        if (q->type == ROUTE && !accepts(net, s, r, i))
           for (int k = 0; k < q->n; k++)
             if (q->input_layers[k] == i) ok = 0;
         if (q->type == SHORTCUT && q->index == i && !accepts(net, s, r, i)) ok = 0;

@@ -78,6 +78,8 @@ static const struct {
     {(forward_fn)dn_fast_yolo, YOLO},
     {dn_fast_conv_dnnl, CONVOLUTIONAL},
     {dn_fast_conv_wino43, CONVOLUTIONAL},
+    {(forward_fn)dn_fast_route, ROUTE},
+    {(forward_fn)dn_fast_upsample, UPSAMPLE},
 };
 #define NFORWARDS ((int)(sizeof FORWARDS / sizeof FORWARDS[0]))
 
