@@ -62,17 +62,16 @@ static int direct_fits(const layer *l) {
 
 /* Winograd F(4,3) makes its transformed weights during the pass (wino43.c), so it costs no memory
  * and takes every 3×3 stride-1 layer of ≥ 64 channels whose map it tiles well: its products per
- * output (36 per 6×6 tile, the tiles padded to blocks of 8) at most this share of a direct
+ * output (36 per 6×6 tile, the tiles padded to the kernel's blocks) at most this share of a direct
  * convolution's 9. Measured against oneDNN's direct kernel on 512→1024 / 256→512 / 128→256
  * layers: 13×13 maps (16 tiles, 0.38 of direct) 10–15 % faster, 26×26 (0.33) ~40 %, 52×52 ~2×;
  * 10×10 (yolov3-320's deepest, 0.64) 30 % slower, so left to oneDNN. */
 #define WINO43_MAX_PRODUCTS 0.45
 
 static int wino43_fits(const layer *l) {
-  size_t tiles = (size_t)((l->w + 3) / 4) * ((l->h + 3) / 4), padded = (tiles + 7) / 8 * 8;
   return l->size == 3 && l->stride == 1 && l->pad == 1 && l->groups == 1 && l->c >= DN_WINOGRAD_MIN_C &&
-         l->c % 16 == 0 && l->n % 32 == 0 && l->out_w == l->w && l->out_h == l->h &&
-         36.0 * padded <= WINO43_MAX_PRODUCTS * 9.0 * l->w * l->h;
+         l->c % 16 == 0 && dn_wino43_filters_ok(l->n) && l->out_w == l->w && l->out_h == l->h &&
+         dn_wino43_products_share(l->h, l->w) <= WINO43_MAX_PRODUCTS;
 }
 
 /* The layer's weights replaced by their Winograd transform in the side table: only those are

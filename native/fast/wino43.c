@@ -55,6 +55,10 @@ size_t dn_wino43_workspace(int c, int n, int h, int w, int threads) {
   return (v_y_in + (size_t)threads * corner_floats(c)) * sizeof(float) + 2 * 64;
 }
 
+int dn_wino43_filters_ok(int n) { return n % NR == 0; }
+
+double dn_wino43_products_share(int h, int w) { return 36.0 * tiles_padded(h, w) / (9.0 * h * w); }
+
 size_t dn_wino43_packed_floats(int n, int c) { return (size_t)9 * n * c; }
 
 void dn_wino43_pack(const float *w, int n, int c, float *r) {
@@ -218,9 +222,10 @@ AVX512 static void products(const float *v, const float *r, int c, int n, size_t
     for (int j = 0; j < 6; j++) {
       int xi = i * 6 + j;
       /* by panel, the next panel's weights are fetched during these products (1/36 of them each) */
-      const char *pf = by_panel && p + 1 < panels ? (const char *)(r + (size_t)(p + 1) * c * 9 * NR) + (size_t)xi * c / 2 * 64 : NULL;
+      int lines = c * NR / 64; /* the next panel's c · 9 · NR floats over 36 calls */
+      const char *pf = by_panel && p + 1 < panels ? (const char *)(r + (size_t)(p + 1) * c * 9 * NR) + (size_t)xi * lines * 64 : NULL;
       panel_products(v + (size_t)xi * tpad * c, ub + (size_t)j * c * NR, NR, c, n, tpad,
-                     y + (size_t)xi * tpad * n + (size_t)p * NR, pf, c / 2);
+                     y + (size_t)xi * tpad * n + (size_t)p * NR, pf, lines);
     }
   }
 }

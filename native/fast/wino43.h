@@ -7,7 +7,12 @@
 
 /* 1 where the CPU has AVX-512 (the kernel's only implementation). */
 int dn_wino43_available(void);
-/* Floats of a layer's packed weights r[n/32][c][9][32] (n a multiple of 32): the layer's own size. */
+/* Whether n filters divide into the kernel's panels (multiples of 32). */
+int dn_wino43_filters_ok(int n);
+/* Winograd's products for an h × w map (36 per 4×4 tile, tiles padded to the kernel's blocks)
+ * over a direct convolution's 9 per output. */
+double dn_wino43_products_share(int h, int w);
+/* Floats of a layer's packed weights r[n/32][c][9][32]: the layer's own size. */
 size_t dn_wino43_packed_floats(int n, int c);
 /* r from Darknet's weights w[n][c][3][3] (batch-norm folded). */
 void dn_wino43_pack(const float *w, int n, int c, float *r);
