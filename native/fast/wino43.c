@@ -107,18 +107,20 @@ AVX512 static void input_transform(const float *in, int h, int w, int c, size_t 
 #pragma omp parallel for schedule(static)
   for (int64_t t = 0; t < (int64_t)tpad; t++) {
     int ty = (int)(t / tw), tx = (int)(t % tw);
+    /* a tile wholly inside the image (most of them) loads without bounds tests */
+    int interior = t < nt && ty > 0 && tx > 0 && 4 * ty + 5 <= h && 4 * tx + 5 <= w;
+    const float *corner = interior ? in + ((size_t)(4 * ty - 1) * w + 4 * tx - 1) * c : NULL;
     for (int ch = 0; ch < c; ch += 16) {
-      __m512 d[6][6], m[6][6];
-      for (int i = 0; i < 6; i++) {
-        int y = 4 * ty - 1 + i;
-        for (int j = 0; j < 6; j++) {
-          int x = 4 * tx - 1 + j;
-          d[i][j] = t < nt && y >= 0 && y < h && x >= 0 && x < w ? _mm512_loadu_ps(in + ((size_t)y * w + x) * c + ch)
-                                                                  : _mm512_setzero_ps();
-        }
-      }
+      __m512 m[6][6];
       for (int j = 0; j < 6; j++) {
-        __m512 col[6] = {d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j]}, r[6];
+        __m512 col[6], r[6];
+        int x = 4 * tx - 1 + j;
+        for (int i = 0; i < 6; i++) {
+          int y = 4 * ty - 1 + i;
+          if (interior) col[i] = _mm512_loadu_ps(corner + ((size_t)i * w + j) * c + ch);
+          else col[i] = t < nt && y >= 0 && y < h && x >= 0 && x < w ? _mm512_loadu_ps(in + ((size_t)y * w + x) * c + ch)
+                                                                     : _mm512_setzero_ps();
+        }
         bt6(col, r);
         for (int i = 0; i < 6; i++) m[i][j] = r[i];
       }
