@@ -6,6 +6,8 @@
  *                    - Winograd F(4×4,3×3) on AVX-512 (wino43.c) for 3×3 stride-1 layers with
  *                      ≥ 64 input channels on maps it tiles well (below), where oneDNN runs the
  *                      rest: 36 instead of 144 products per 4×4 outputs, no extra memory;
+ *                    - a 3×3 kernel for a first layer of 16 filters on ≤ 3 channels (first.c) on
+ *                      AVX-512, its weight vectors in registers, writing NHWC as it computes;
  *                    - oneDNN's direct kernels (dnnl.c), for every other ungrouped convolution,
  *                      where libdnnl.so.2 can be loaded (then none of the kernels below runs);
  *                    - Winograd F(2×2,3×3) (winograd.c) for 3×3 stride-1 layers with ≥ 64 input
@@ -38,6 +40,7 @@
 #include "layers.h"
 #include "direct.h"
 #include "dnnl.h"
+#include "first.h"
 #include "reshape.h"
 #include "winograd.h"
 #include "wino43.h"
@@ -118,6 +121,11 @@ static void make_wino43(dn_fast_table *t, int i, layer *l) {
   winograd_weights(t, i, l, dn_wino43_packed_floats(l->n, l->c), dn_wino43_pack, dn_fast_conv_wino43);
 }
 
+static void make_first(dn_fast_table *t, int i, layer *l) {
+  if (l->batch_normalize) fold_batchnorm(l);
+  winograd_weights(t, i, l, dn_first_packed_floats(l->n, l->c), dn_first_pack, dn_fast_conv_first);
+}
+
 static int plain_conv(const layer *l) {
   return l->type == CONVOLUTIONAL && !l->xnor && !l->binary && l->forward == forward_convolutional_layer &&
          l->n % l->groups == 0 && l->c % l->groups == 0;
@@ -166,6 +174,10 @@ dn_fast_table *dn_make_fast(network *net) {
   if (dn_dnnl_available() && dn_wino43_available())
     for (int i = 0; i < net->n; i++)
       if (plain_conv(net->layers + i) && wino43_fits(net->layers + i)) make_wino43(t, i, net->layers + i);
+  /* the first layer's kernel, in the same NHWC domain */
+  if (dn_dnnl_available())
+    for (int i = 0; i < net->n; i++)
+      if (plain_conv(net->layers + i) && !dn_fast_table_has(t, i) && dn_first_fits(net->layers + i)) make_first(t, i, net->layers + i);
   /* oneDNN, where it is loaded, takes every other plain convolution it can run */
   if (dn_dnnl_available())
     for (int i = 0; i < net->n; i++) {
@@ -210,6 +222,7 @@ const char *dn_fast_kernel_name(const layer *l) {
   void (*fn)(layer, network) = l->forward;
   if (fn == dn_fast_conv_dnnl) return "onednn";
   if (fn == dn_fast_conv_wino43) return "winograd4x4";
+  if (fn == dn_fast_conv_first) return "first3x3";
   if (fn == dn_fast_conv_winograd) return "winograd2x2";
   if (fn == dn_fast_conv_direct) return "direct";
   if (fn == dn_fast_conv_gemm) return "gemm";

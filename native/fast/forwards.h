@@ -15,6 +15,9 @@ void dn_fast_conv_direct(layer l, network net);
 void dn_fast_conv_dnnl(layer l, network net);
 /* [convolutional] 3×3 stride 1 by Winograd F(4×4,3×3) on AVX-512 (wino43.c); NHWC like oneDNN's. */
 void dn_fast_conv_wino43(layer l, network net);
+/* [convolutional] 3×3 stride 1 on ≤ 3 channels (an image network's first layer) on AVX-512
+ * (first.c): NCHW in, NHWC or NCHW out. */
+void dn_fast_conv_first(layer l, network net);
 void dn_fast_shortcut(const layer l, network net);
 void dn_fast_maxpool(const layer l, network net);
 void dn_fast_yolo(const layer l, network net);

@@ -2,7 +2,8 @@
  * buffers are NCHW. Each transposition is a pass over a layer's output (yolov3: ~12 ms of input
  * reorders and ~16 ms of output transpositions per pass on two cores), so an output stays NHWC
  * wherever every layer that reads it can read NHWC:
- *   - a oneDNN or Winograd F(4,3) convolution reading it as its input (the next layer);
+ *   - a oneDNN or Winograd F(4,3) convolution reading it as its input (the next layer); the
+ *     first-layer kernel (first.c) writes NHWC but reads NCHW only;
  *   - a fast [shortcut] whose two operands are both NHWC: the sum is elementwise, so it is the
  *     same sum of the same two floats whatever the order they are stored in;
  *   - a fast [maxpool] (the next layer), which reads and writes either layout: the same
@@ -27,12 +28,13 @@
 #include "forwards.h"
 #include "guard/guard.h"
 
-enum { OTHER, CONV, SHORTCUT_ADD, POOL, ROUTE_ANY, UPSAMPLE_ANY };
+enum { OTHER, CONV, SHORTCUT_ADD, POOL, ROUTE_ANY, UPSAMPLE_ANY, CONV_NCHW_IN };
 
 static int kind_of(const layer *l) {
   if (l->forward == dn_fast_conv_dnnl || l->forward == dn_fast_conv_wino43) return CONV;
   if (l->type == SHORTCUT && l->forward == (void (*)(layer, network))dn_fast_shortcut) return SHORTCUT_ADD;
   if (l->type == MAXPOOL && l->forward == (void (*)(layer, network))dn_fast_maxpool) return POOL;
+  if (l->forward == dn_fast_conv_first) return CONV_NCHW_IN; /* writes NHWC, reads NCHW only */
   if (l->type == ROUTE && l->forward == (void (*)(layer, network))dn_fast_route) return ROUTE_ANY;
   if (l->type == UPSAMPLE && l->forward == (void (*)(layer, network))dn_fast_upsample) return UPSAMPLE_ANY;
   return OTHER;

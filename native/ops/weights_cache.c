@@ -50,6 +50,7 @@
 #include "fast/layers.h"
 #include "fast/weights.h"
 #include "fast/wino43.h"
+#include "fast/first.h"
 #include "guard/guard.h"
 #include "handle.h"
 #include "stripe_hash.h"
@@ -79,6 +80,7 @@ static const struct {
     {dn_fast_conv_dnnl, CONVOLUTIONAL},
     {dn_fast_conv_wino43, CONVOLUTIONAL},
     {(forward_fn)dn_fast_route, ROUTE},
+    {dn_fast_conv_first, CONVOLUTIONAL},
     {(forward_fn)dn_fast_upsample, UPSAMPLE},
 };
 #define NFORWARDS ((int)(sizeof FORWARDS / sizeof FORWARDS[0]))
@@ -315,6 +317,7 @@ static size_t field_floats(const layer *l, int f) {
 static size_t fast_floats(const layer *l, int forward) {
   if (FORWARDS[forward].fn == dn_fast_conv_winograd) return (size_t)16 * l->n * l->c;
   if (FORWARDS[forward].fn == dn_fast_conv_wino43) return dn_wino43_packed_floats(l->n, l->c);
+  if (FORWARDS[forward].fn == dn_fast_conv_first) return dn_first_packed_floats(l->n, l->c);
   if (FORWARDS[forward].fn == dn_fast_conv_direct) return dn_direct_packed_floats(l->n, l->c * l->size * l->size);
   /* oneDNN's blocked layout, as this library and CPU choose it (the slot describes itself too) */
   if (FORWARDS[forward].fn == dn_fast_conv_dnnl) return dn_dnnl_slot_floats(l);
@@ -324,7 +327,8 @@ static size_t fast_floats(const layer *l, int forward) {
 /* Whether a layer run by this forward function holds a fast-table slot. */
 static int has_slot(int forward) {
   forward_fn fn = FORWARDS[forward].fn;
-  return fn == dn_fast_conv_winograd || fn == dn_fast_conv_direct || fn == dn_fast_conv_dnnl || fn == dn_fast_conv_wino43;
+  return fn == dn_fast_conv_winograd || fn == dn_fast_conv_direct || fn == dn_fast_conv_dnnl || fn == dn_fast_conv_wino43 ||
+         fn == dn_fast_conv_first;
 }
 
 /* Whether the cached slot `data` of `floats` floats fits layer l run by `forward`. oneDNN's slot is
