@@ -1,6 +1,3 @@
-#include <time.h>
-#include <stdio.h>
-#include <stdlib.h>
 /* `darknet detector test` for 1..batch images in one forward pass. */
 #include "detect.h"
 
@@ -62,18 +59,13 @@ static void decode(detect_ctx *c, int b) {
    * own size so that correct_yolo_boxes' letterbox correction is the identity. */
   int iw = c->letterbox ? in->w : net->w, ih = c->letterbox ? in->h : net->h;
   int nboxes = 0;
-  struct timespec U[4]; clock_gettime(CLOCK_MONOTONIC, &U[0]);
   detection *dets = get_network_boxes(net, iw, ih, c->thresh, c->hier, 0, 1, &nboxes);
-  clock_gettime(CLOCK_MONOTONIC, &U[1]);
   shift_heads(net, -b);
   c->shifted = 0;
   int classes = net->layers[net->n - 1].classes;
   /* dn_nms_sort leaves exactly what do_nms_sort would, without its classes × n² loop (seconds
    * for the thousands of candidates of an untrained network); Darknet's runs if it is short of memory */
   if (c->nms > 0 && dn_nms_sort(dets, nboxes, classes, c->nms) != 0) do_nms_sort(dets, nboxes, classes, c->nms);
-  clock_gettime(CLOCK_MONOTONIC, &U[2]);
-#define E(a,b) ((U[b].tv_sec-U[a].tv_sec)*1e3+(U[b].tv_nsec-U[a].tv_nsec)/1e6)
-  if (getenv("DT")) fprintf(stderr, "boxes %.2f nms %.2f\n", E(0,1), E(1,2));
   size_t stride = 5 + (size_t)classes;
   float *data = dn_malloc((nboxes ? nboxes : 1) * stride * sizeof(float));
   for (int i = 0; i < nboxes; i++) {
@@ -94,7 +86,6 @@ static void do_detect(void *p) {
   /* Darknet's load_image_color + letterbox_image (or resize_image), written straight into the
    * network's input slots (letterbox.c: same arithmetic, no allocation) */
   int inputs = net->inputs;
-  struct timespec T[5]; clock_gettime(CLOCK_MONOTONIC, &T[0]);
   for (int b = 0; b < c->k; b++) {
     const dn_image_in *im = &c->images[b];
     dn_letterbox(im->pixels, im->w, im->h, im->c, net->w, net->h, c->letterbox, net->input + (size_t)b * inputs, c->h->scratch);
@@ -102,15 +93,9 @@ static void do_detect(void *p) {
   int run = c->h->device >= 0 ? full : c->k;
   if (run > c->k) memset(net->input + (size_t)c->k * inputs, 0, (size_t)(run - c->k) * inputs * sizeof(float));
   if (run != full) dn_set_layers_batch(net, run);
-  clock_gettime(CLOCK_MONOTONIC, &T[1]);
   dn_pass_predict(c->h, net->input);
-  clock_gettime(CLOCK_MONOTONIC, &T[2]);
   check_finite_heads(net, c->k);
-  clock_gettime(CLOCK_MONOTONIC, &T[3]);
   for (int b = 0; b < c->k; b++) decode(c, b);
-  clock_gettime(CLOCK_MONOTONIC, &T[4]);
-#define D(a,b) ((T[b].tv_sec-T[a].tv_sec)*1e3+(T[b].tv_nsec-T[a].tv_nsec)/1e6)
-  if (getenv("DT")) fprintf(stderr, "letterbox %.2f pass %.2f finite %.2f decode %.2f (n %d)\n", D(0,1), D(1,2), D(2,3), D(3,4), c->out[0].count);
 }
 
 int dn_detect(dn_network *hd, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
