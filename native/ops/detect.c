@@ -2,6 +2,7 @@
 #include "detect.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "guard/guard.h"
@@ -31,10 +32,19 @@ static void check_finite_heads(const network *net, int k) {
   for (int i = 0; i < net->n; i++) {
     const layer *l = &net->layers[i];
     if (!is_head(l)) continue;
-    for (size_t j = 0; j < (size_t)l->outputs * k; j++)
-      if (!isfinite(l->output[j]))
-        dn_guard_fail("network output of layer %d (%s) is not finite: the weights are corrupt or diverged",
-                      i, dn_layer_type_name(l->type));
+    size_t n = (size_t)l->outputs * k;
+    int bad = 0;
+    /* an all-ones exponent (inf or NaN), tested on the bits: a loop that vectorizes, split over
+     * threads (yolov3-416's heads hold 0.9 M floats) */
+#pragma omp parallel for schedule(static) reduction(| : bad) if (n >= 65536)
+    for (size_t j = 0; j < n; j++) {
+      uint32_t u;
+      memcpy(&u, &l->output[j], sizeof u);
+      bad |= (u & 0x7f800000u) == 0x7f800000u;
+    }
+    if (bad)
+      dn_guard_fail("network output of layer %d (%s) is not finite: the weights are corrupt or diverged", i,
+                    dn_layer_type_name(l->type));
   }
 }
 
