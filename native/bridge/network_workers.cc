@@ -119,7 +119,7 @@ DetectWorker::DetectWorker(Napi::Env env, WorkTarget *self, std::vector<DetectIm
     : NetworkWorker(env, self), images_(std::move(images)), p_(p), boxes_(images_.size()) {}
 
 DetectWorker::~DetectWorker() {
-  for (auto &b : boxes_) dn_free(b.data);  // allocated by the guard's allocator
+  for (auto &b : boxes_) dn_boxes_free(&b);
 }
 
 void DetectWorker::Run() {

@@ -11,6 +11,8 @@ extern "C" {
  * holds k results. Each image's boxes are decoded from its own slice of the outputs. */
 int dn_detect(dn_network *net, const dn_image_in *images, int k, int letterbox, float thresh, float hier, float nms,
               dn_boxes *out, char *err, size_t errlen);
+/* Frees one result's boxes (and empties it); safe on an empty one. */
+void dn_boxes_free(dn_boxes *b);
 
 #ifdef __cplusplus
 }
