@@ -87,9 +87,19 @@ void dn_letterbox(const unsigned char *pixels, int w, int h, int c, int net_w, i
     new_h = net_h;
     new_w = (w * net_h) / h;
   }
-  size_t canvas = (size_t)3 * net_w * net_h;
-  for (size_t i = 0; i < canvas; i++) slot[i] = .5;
-  resize_into(pixels, stride, c, w, h, new_w, new_h, scratch, slot, net_w, net_h, (net_w - new_w) / 2, (net_h - new_h) / 2);
+  int dx = (net_w - new_w) / 2, dy = (net_h - new_h) / 2;
+  /* embed_image into a 0.5 canvas: only the bars are filled, resize_into writes the rest */
+  for (int k = 0; k < 3; k++)
+    for (int y = 0; y < net_h; y++) {
+      float *row = slot + ((size_t)k * net_h + y) * net_w;
+      if (y < dy || y >= dy + new_h) {
+        for (int x = 0; x < net_w; x++) row[x] = .5;
+      } else {
+        for (int x = 0; x < dx; x++) row[x] = .5;
+        for (int x = dx + new_w; x < net_w; x++) row[x] = .5;
+      }
+    }
+  resize_into(pixels, stride, c, w, h, new_w, new_h, scratch, slot, net_w, net_h, dx, dy);
 }
 
 /* validate_classifier_single's center_crop_image: the central min(w, h)² square (crop_image, whose
