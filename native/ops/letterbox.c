@@ -12,10 +12,10 @@
 #include <stddef.h>
 
 /* Floats of scratch needed for an in_w × in_h image resized to at most out_w pixels wide: the
- * horizontally resized rows. */
+ * horizontally resized rows, and the columns' source positions and weights. */
 size_t dn_letterbox_scratch(int in_w, int in_h, int out_w) {
   (void)in_w;
-  return (size_t)3 * out_w * in_h;
+  return (size_t)3 * out_w * in_h + (size_t)3 * out_w;
 }
 
 /* load_image_color's value of an 8-bit sample: (float)v / 255. in double, rounded to float */
@@ -28,31 +28,47 @@ static void make_unit(void) {
 /* resize_image(load_image_color(im), w, h) of the iw × ih region of 8-bit HWC pixels at px (rows
  * `stride` bytes apart, c channels: gray replicated, alpha dropped, as stb_image), written into
  * out at (dx, dy) of an ow × oh canvas (row stride ow). The horizontal pass reads the bytes through
- * load_image_color's exact float values, so the float image itself is never made; every product
- * and sum is resize_image's, in its order. */
+ * load_image_color's exact float values, so the float image itself is never made; each column's
+ * source position and weights are resize_image's expressions, computed once instead of per row
+ * and channel; every product and sum is resize_image's, in its order. */
 static void resize_into(const unsigned char *px, size_t stride, int c, int iw, int ih, int w, int h, float *part, float *out,
                         int ow, int oh, int dx, int dy) {
   pthread_once(&unit_once, make_unit);
   float w_scale = (float)(iw - 1) / (w - 1);
   float h_scale = (float)(ih - 1) / (h - 1);
+  /* per column: the left source pixel's offset (-1: the last pixel, alone), 1 − ddx and ddx */
+  float *wl = part + (size_t)3 * w * ih, *wr = wl + w;
+  int *at = (int *)(wr + w);
+  for (int col = 0; col < w; col++) {
+    if (col == w - 1 || iw == 1) {
+      at[col] = -1;
+    } else {
+      float sx = col * w_scale;
+      int ix = (int)sx;
+      float ddx = sx - ix;
+      at[col] = ix * c;
+      wl[col] = 1 - ddx;
+      wr[col] = ddx;
+    }
+  }
   /* horizontal pass: part is 3 planes of w × ih */
 #pragma omp parallel for schedule(static) if ((size_t)w * ih >= 65536 / 3)
   for (int r = 0; r < ih; r++) {
     const unsigned char *src = px + (size_t)r * stride;
-    for (int k = 0; k < 3; k++) {
-      int sk = c >= 3 ? k : 0;
-      float *dst = part + ((size_t)k * ih + r) * w;
-      for (int col = 0; col < w; col++) {
-        float val;
-        if (col == w - 1 || iw == 1) {
-          val = unit[src[(size_t)(iw - 1) * c + sk]];
-        } else {
-          float sx = col * w_scale;
-          int ix = (int)sx;
-          float ddx = sx - ix;
-          val = (1 - ddx) * unit[src[(size_t)ix * c + sk]] + ddx * unit[src[(size_t)(ix + 1) * c + sk]];
-        }
-        dst[col] = val;
+    float *d0 = part + (size_t)r * w, *d1 = d0 + (size_t)ih * w, *d2 = d1 + (size_t)ih * w;
+    int s1 = c >= 3 ? 1 : 0, s2 = c >= 3 ? 2 : 0;
+    for (int col = 0; col < w; col++) {
+      if (at[col] < 0) {
+        const unsigned char *q = src + (size_t)(iw - 1) * c;
+        d0[col] = unit[q[0]];
+        d1[col] = unit[q[s1]];
+        d2[col] = unit[q[s2]];
+      } else {
+        const unsigned char *q = src + at[col];
+        float a = wl[col], b = wr[col];
+        d0[col] = a * unit[q[0]] + b * unit[q[c]];
+        d1[col] = a * unit[q[s1]] + b * unit[q[c + s1]];
+        d2[col] = a * unit[q[s2]] + b * unit[q[c + s2]];
       }
     }
   }
