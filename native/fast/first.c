@@ -13,8 +13,9 @@
  * bounds. Bias, then oneDNN's leaky ReLU (0.1f, as dnnl.c's LEAKY_ALPHA) or Darknet's other
  * activations after.
  *
- * Why the results do not depend on the thread count: threads split output rows; each output is
- * one thread's sum over the channels and taps in one fixed order. */
+ * Why the results do not depend on the thread count: threads take output rows as they come free
+ * (dynamic schedule, as wino43.c); each output is one thread's sum over the channels and taps in
+ * one fixed order. */
 #include "first.h"
 
 #include <stdint.h>
@@ -89,7 +90,7 @@ AVX512 static inline void row_group(const float *p, int c, int h, int w, int y, 
  * outputs stay in cache between the groups) */
 AVX512 static void one_image(const float *p, int c, int h, int w, const float *r, const float *bias, int leaky, int n, int nhwc,
                          float *out) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 4)
   for (int y = 0; y < h; y++)
     for (int g = 0; g < n / 16; g++) row_group(p, c, h, w, y, r + (size_t)g * c * 9 * 16, bias, leaky, n, g, nhwc, out);
 }

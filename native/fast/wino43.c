@@ -17,7 +17,10 @@
  *
  * Why the results do not depend on the thread count: threads split tiles (transforms) and
  * (panel, row) pairs (products); U is a fixed expression of the weights, every output one
- * thread's sum over the channels in ascending order, then the same fixed transform. Accuracy:
+ * thread's sum over the channels in ascending order, then the same fixed transform. Which thread
+ * takes which task does not matter, so tasks are handed out as threads come free (dynamic
+ * schedules): on a shared machine one thread's core is often taken away for a while, and with
+ * fixed shares the other then waits at the end of each loop. Accuracy:
  * the transforms' constants (up to 8 and 1/24) cost ~1e-5 relative per layer (yolov3-416's 36
  * such layers: raw outputs within 4e-5 of reference numerics).
  *
@@ -104,7 +107,7 @@ AVX512 static inline void at6(const __m512 y[6], __m512 r[4]) {
 /* V[ξ][t][ch] for every tile t of one NHWC image (tiles past the last are zeros) */
 AVX512 static void input_transform(const float *in, int h, int w, int c, size_t tpad, float *v) {
   int tw = tiles_of(w), nt = tiles_of(h) * tw;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 4)
   for (int64_t t = 0; t < (int64_t)tpad; t++) {
     int ty = (int)(t / tw), tx = (int)(t % tw);
     /* a tile wholly inside the image (most of them) loads without bounds tests */
@@ -200,8 +203,8 @@ AVX512 static void products(const float *v, const float *r, int c, int n, size_t
    * turn), the larger of the two give or take: by panel measured faster up to 26×26 maps (56
    * tiles), by row from 52×52 */
   int by_panel = (size_t)6 * tpad <= (size_t)12 * NR;
-
-#pragma omp parallel for schedule(static)
+  /* six tasks at a time: by panel, a whole panel */
+#pragma omp parallel for schedule(dynamic, 6)
   for (int job = 0; job < 6 * panels; job++) {
     int p = by_panel ? job / 6 : job % panels, i = by_panel ? job % 6 : job / panels;
     int me = 0;
@@ -223,7 +226,8 @@ AVX512 static void products(const float *v, const float *r, int c, int n, size_t
     }
     for (int j = 0; j < 6; j++) {
       int xi = i * 6 + j;
-      /* by panel, the next panel's weights are fetched during these products (1/36 of them each) */
+      /* by panel, the next panel's weights (often this thread's next task) are fetched during
+       * these products, 1/36 of them each */
       int lines = c * NR / 64; /* the next panel's c · 9 · NR floats over 36 calls */
       const char *pf = by_panel && p + 1 < panels ? (const char *)(r + (size_t)(p + 1) * c * 9 * NR) + (size_t)xi * lines * 64 : NULL;
       panel_products(v + (size_t)xi * tpad * c, ub + (size_t)j * c * NR, NR, c, n, tpad,
@@ -238,7 +242,7 @@ AVX512 static void output_transform(const float *y, int h, int w, int n, size_t 
                                     int nhwc, float *out) {
   int tw = tiles_of(w), nt = tiles_of(h) * tw;
   const __m512 alpha = _mm512_set1_ps(0.1f), zero = _mm512_setzero_ps();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 2)
   for (int t = 0; t < nt; t++) {
     int ty = t / tw, tx = t % tw;
     for (int k = 0; k < n; k += 16) {
