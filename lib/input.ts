@@ -50,8 +50,8 @@ export interface Pixels {
 
 /**
  * 8K UHD. What one image costs on its way through a detect, per pixel: up to ~8 bytes inside the
- * decoder, 3 decoded, 3 copied for the pass, 12 + 12·net_w/width in letterboxing buffers; about
- * 30 bytes, so ~1 GB for an image at this limit. sharp's own default (16383²) let a 1 KB JPEG
+ * decoder, 3 decoded, 3 copied for the pass, 12·net_w/width in letterboxing buffers; under 20
+ * bytes, so ~0.6 GB for an image at this limit. sharp's own default (16383²) let a 1 KB JPEG
  * whose header claims 16000² take 4.6 GB.
  */
 export const DEFAULT_MAX_PIXELS = 7680 * 4320;

@@ -54,9 +54,10 @@ void dn_set_layers_batch(network *net, int b) {
   for (int i = 0; i < net->n; i++) net->layers[i].batch = b;
 }
 
-/* 50 MB. A 1920 × 1080 photo's buffers at 608 (3·1920·1080 + 3·608·1080 ≈ 8.2 M floats) stay;
- * a 4K frame's (30 M floats) are returned after the call. */
-#define DN_SCRATCH_KEEP_FLOATS ((size_t)12 << 20)
+/* 12 MB. A 1920 × 1080 photo's resized rows at 608 (3·608·1080 ≈ 2 M floats) stay; a 4K
+ * frame's at 608 (3·608·2160 ≈ 3.9 M) or a 4000 × 3000 photo's at 416 (3.7 M) are returned after
+ * the call. */
+#define DN_SCRATCH_KEEP_FLOATS ((size_t)3 << 20)
 
 int dn_reserve_scratch(dn_network *hd, const dn_image_in *images, int k, char *err, size_t errlen) {
   /* The images' scratch space, kept with the network between calls (libc memory: it must
@@ -77,7 +78,7 @@ int dn_reserve_scratch(dn_network *hd, const dn_image_in *images, int k, char *e
 
 void dn_trim_scratch(dn_network *hd) {
   /* Image buffers for a typical photo stay for the next call; one huge image's do not stay for
-   * the network's life (a 16k² input needs 3 GB of them). */
+   * the network's life (a 16k² input at 608 needs 120 MB of them). */
   if (hd->scratch_len > DN_SCRATCH_KEEP_FLOATS) {
     free(hd->scratch);
     hd->scratch = NULL;
