@@ -4,12 +4,12 @@ import { toDetections, type Detection } from './detections.js';
 import { atIndex, callSite, DarknetError, publicError } from './errors.js';
 import { checkGeometry } from './geometry.js';
 import { NetworkHandle } from './handle.js';
-import { toPixels, type ImageInput } from './input.js';
+import { nativeJpegSource, toPixels, type ImageInput } from './input.js';
 import * as is from './is.js';
 import { loadNetwork, readNames, type NetworkLoadOptions } from './load.js';
 import { getModel } from './models.js';
 import type { NativeNetwork } from './native.js';
-import { detectOptions } from './options.js';
+import { detectOptions, type DetectSettings } from './options.js';
 import { VideoStream, type StreamOptions, type VideoSource } from './video/stream.js';
 import type { WeightsHeader } from './weights.js';
 
@@ -107,6 +107,8 @@ export class Detector extends NetworkHandle {
     try {
       this.assertUsable();
       const o = detectOptions(options);
+      const fused = await this.detectJpeg(input, o);
+      if (fused) return fused;
       const { px, done } = await this.pixels.decode(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels });
       try {
         checkGeometry(px.width, px.height, this.shape.width, this.shape.height, o.letterbox ? 'letterbox' : 'resize');
@@ -118,6 +120,23 @@ export class Detector extends NetworkHandle {
     } catch (e) {
       throw publicError(e, site);
     }
+  }
+
+  /**
+   * A JPEG decoded and detected in one native call, when the network is idle: the decode runs on
+   * the pass's own threads with one trip to the pool. While other calls are queued, the image is
+   * decoded on its own (undefined here) so that it overlaps the pass in flight.
+   */
+  private async detectJpeg(input: ImageInput, o: DetectSettings): Promise<Detection[] | undefined> {
+    const jpeg = this.queueSize === 0 ? nativeJpegSource(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels }) : undefined;
+    if (!jpeg) return undefined;
+    const r = await this.exclusive(() => this.net.detectJpeg(jpeg.source, jpeg.maxPixels, o.letterbox, o.thresh, o.hier, o.nms));
+    if (!r) return undefined;
+    if ('thin' in r) {
+      checkGeometry(r.width, r.height, this.shape.width, this.shape.height, o.letterbox ? 'letterbox' : 'resize');
+      throw new DarknetError('DARKNET', `internal: the native side found a ${r.width}×${r.height} image too thin for the network, TypeScript did not`);
+    }
+    return toDetections(r.boxes, r.width, r.height, o.thresh, this.names);
   }
 
   /**

@@ -110,6 +110,11 @@ export abstract class NetworkHandle {
     });
   }
 
+  /** calls queued on the network or running */
+  protected get queueSize(): number {
+    return this.queue.size;
+  }
+
   protected exclusive<T>(task: () => Promise<T>): Promise<T> {
     return this.queue.run(async () => {
       // disposed while this call waited its turn

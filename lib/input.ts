@@ -177,6 +177,15 @@ export async function decode(input: ImageInput, opts: DecodeOptions = {}, into?:
   }
 }
 
+/**
+ * What the addon can decode itself as a JPEG, with the pixel limit: a path ending .jpg/.jpeg or
+ * bytes that start like a JPEG (it may still decline them: undefined then means "use decode()").
+ */
+export function nativeJpegSource(input: ImageInput, opts: DecodeOptions = {}): { source: string | Uint8Array; maxPixels: number } | undefined {
+  const source = typeof input === 'string' ? (/\.jpe?g$/i.test(input) ? input : undefined) : input instanceof Uint8Array && isJpeg(input) ? input : undefined;
+  return source === undefined ? undefined : { source, maxPixels: rules.maxPixels(opts.maxPixels) ?? DEFAULT_MAX_PIXELS };
+}
+
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
 /**

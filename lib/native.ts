@@ -86,6 +86,11 @@ export interface NativeNetwork {
   forward(input: Float32Array): Promise<void>;
   /** one forward pass over 1..batch images; one result per image, in order */
   detect(images: NativeImage[], letterbox: boolean, thresh: number, hier: number, nms: number): Promise<NativeBoxes[]>;
+  /** detect() of one JPEG (bytes or a file path), decoded in the same call on the compute threads:
+   * the boxes and the image's size; `thin` (nothing ran) when the image is too thin for the
+   * network; null when the native decoder does not take it (decode it another way) */
+  detectJpeg(source: Uint8Array | string, maxPixels: number, letterbox: boolean, thresh: number, hier: number, nms: number):
+    Promise<{ boxes: NativeBoxes; width: number; height: number } | { width: number; height: number; thin: true } | null>;
   /** one forward pass over 1..batch images prepared as Darknet's classifier tools do; per image,
    * the output layer's values (the last layer that is not [cost]) */
   classify(images: NativeImage[], prep: 'letterbox' | 'resize' | 'crop'): Promise<Float32Array[]>;

@@ -14,6 +14,8 @@
 //   ccache                the install test's second source build (test/system/install.test.ts)
 //   ffmpeg                the video tests: detectStream decodes with it, and the tests encode,
 //                         serve and probe their synthetic clips with it (test/native/video*.test.ts)
+//   libjpeg-turbo-progs   cjpeg and jpegtran: JPEGs with every chroma subsampling and restart
+//                         markers for the two-part decode's test (test/system/jpeg-split.test.ts)
 // and, in a project-local venv (.venv, ignored by git), pycocotools: the oracle the COCO
 // evaluation is compared with (test/system/coco-oracle.test.ts); pip installs it from the
 // configured index (a local one on the CI machines).
@@ -30,6 +32,7 @@ const NEEDS = [
   { pkg: 'valgrind', has: () => spawnSync('valgrind', ['--version']).status === 0 },
   { pkg: 'ccache', has: () => spawnSync('ccache', ['--version']).status === 0 },
   { pkg: 'ffmpeg', has: () => spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0 },
+  { pkg: 'libjpeg-turbo-progs', has: () => spawnSync('cjpeg', ['-version']).status === 0 && spawnSync('jpegtran', ['-version']).status === 0 },
   { pkg: 'libopenblas-openmp-dev', has: () => spawnSync(process.execPath, [join(ROOT, 'scripts', 'find-blas.mjs'), '--define'], { encoding: 'utf8' }).stdout.trim() === '1' },
   { pkg: 'libdnnl-dev', has: () => spawnSync(process.execPath, [join(ROOT, 'scripts', 'native-build.mjs'), 'dnnl'], { encoding: 'utf8' }).stdout.trim() === '1' },
 ];

@@ -37,11 +37,12 @@ class JpegWorker : public PromiseWorker {
  protected:
   void Run() override {
     if (!path_.empty()) {
-      if (!ReadFile()) return;  // unreadable: the caller's other decoder reports it
+      if (!ReadJpegFile(path_, file_)) return;  // unreadable: the caller's other decoder reports it
       data_ = file_.data();
       length_ = file_.size();
     }
-    decoded_ = dn_jpeg_decode(data_, length_, maxPixels_, intoData_, intoLength_, &image_) != 0;
+    // one part: a libuv pool thread has no OpenMP team of its own to lend, nor should get one
+    decoded_ = dn_jpeg_decode(data_, length_, maxPixels_, intoData_, intoLength_, 1, &image_) != 0;
   }
 
   Napi::Value Result(Napi::Env env) override {
@@ -60,21 +61,6 @@ class JpegWorker : public PromiseWorker {
   }
 
  private:
-  bool ReadFile() {
-    FILE *f = std::fopen(path_.c_str(), "rb");
-    if (!f) return false;
-    bool ok = std::fseek(f, 0, SEEK_END) == 0;
-    long size = ok ? std::ftell(f) : -1;
-    // 256 MiB: far beyond any JPEG of maxPixels' default; larger ones are left to sharp
-    ok = ok && size > 0 && size <= (256L << 20) && std::fseek(f, 0, SEEK_SET) == 0;
-    if (ok) {
-      file_.resize(static_cast<size_t>(size));
-      ok = std::fread(file_.data(), 1, file_.size(), f) == file_.size();
-    }
-    std::fclose(f);
-    return ok;
-  }
-
   Napi::Reference<Napi::Uint8Array> bytes_;
   Napi::Reference<Napi::Uint8Array> into_;
   uint8_t *intoData_ = nullptr;
@@ -89,6 +75,21 @@ class JpegWorker : public PromiseWorker {
 };
 
 }  // namespace
+
+bool ReadJpegFile(const std::string &path, std::vector<uint8_t> &into) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  bool ok = std::fseek(f, 0, SEEK_END) == 0;
+  long size = ok ? std::ftell(f) : -1;
+  // 256 MiB: far beyond any JPEG of maxPixels' default; larger ones are left to sharp
+  ok = ok && size > 0 && size <= (256L << 20) && std::fseek(f, 0, SEEK_SET) == 0;
+  if (ok) {
+    into.resize(static_cast<size_t>(size));
+    ok = std::fread(into.data(), 1, into.size(), f) == into.size();
+  }
+  std::fclose(f);
+  return ok;
+}
 
 Napi::Value DecodeJpeg(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();

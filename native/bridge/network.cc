@@ -20,6 +20,7 @@ Napi::Function Network::Define(Napi::Env env) {
                          InstanceMethod<&Network::Load>("load"),
                          InstanceMethod<&Network::Forward>("forward"),
                          InstanceMethod<&Network::Detect>("detect"),
+                         InstanceMethod<&Network::DetectJpeg>("detectJpeg"),
                          InstanceMethod<&Network::Classify>("classify"),
                          InstanceMethod<&Network::Layers>("layers"),
                          InstanceMethod<&Network::Outputs>("output"),
@@ -208,6 +209,25 @@ Napi::Value Network::Detect(const Napi::CallbackInfo &info) {
   p.nms = FloatArg(info, 4, "nms");
   std::vector<DetectImage> images = ImagesArg(env, info[0]);
   return Start<DetectWorker>(env, std::move(images), p);
+}
+
+// detectJpeg(source: Uint8Array | path, maxPixels, letterbox, thresh, hier, nms)
+//   : Promise<{ boxes, width, height } | { width, height, thin: true } | null> — detect() of one
+// JPEG, decoded in the same call; null: not a JPEG the native decoder takes (lib/ decodes it itself)
+Napi::Value Network::DetectJpeg(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  bool bytes = info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+  if (!bytes && !info[0].IsString()) Throw(env, "BAD_INPUT", "source must be a Uint8Array or a path");
+  if (!info[1].IsNumber()) Throw(env, "BAD_INPUT", "maxPixels must be a number");
+  long maxPixels = static_cast<long>(info[1].As<Napi::Number>().Int64Value());
+  DetectParams p{};
+  p.letterbox = info[2].ToBoolean().Value();
+  p.thresh = FloatArg(info, 3, "thresh");
+  p.hier = FloatArg(info, 4, "hierThresh");
+  p.nms = FloatArg(info, 5, "nms");
+  if (bytes) return Start<DetectJpegWorker>(env, info[0].As<Napi::Uint8Array>(), maxPixels, p);
+  return Start<DetectJpegWorker>(env, info[0].As<Napi::String>().Utf8Value(), maxPixels, p);
 }
 
 // classify(images: as detect's, prep: 'letterbox' | 'resize' | 'crop'): Promise<Float32Array[]>

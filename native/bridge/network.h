@@ -36,6 +36,7 @@ class Network : public Napi::ObjectWrap<Network>, public WorkTarget {
   Napi::Value Load(const Napi::CallbackInfo &info);
   Napi::Value Forward(const Napi::CallbackInfo &info);
   Napi::Value Detect(const Napi::CallbackInfo &info);
+  Napi::Value DetectJpeg(const Napi::CallbackInfo &info);
   Napi::Value Classify(const Napi::CallbackInfo &info);
   std::vector<DetectImage> ImagesArg(Napi::Env env, Napi::Value images);
   Napi::Value Layers(const Napi::CallbackInfo &info);

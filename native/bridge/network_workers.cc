@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "guard/guard.h"
+#include "jpeg_worker.h"
 
 namespace dnn {
 
@@ -135,20 +136,59 @@ void DetectWorker::Run() {
   if (rc != 0) throw CodedError("DARKNET", std::string(err));
 }
 
+// { data, count, classes } of one image's boxes
+static Napi::Object BoxesValue(Napi::Env env, const dn_boxes &b) {
+  size_t n = static_cast<size_t>(b.count) * (5 + static_cast<size_t>(b.classes));
+  Napi::Float32Array data = Napi::Float32Array::New(env, n);
+  if (n) std::memcpy(data.Data(), b.data, n * sizeof(float));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("data", data);
+  out.Set("count", b.count);
+  out.Set("classes", b.classes);
+  return out;
+}
+
 Napi::Value DetectWorker::Result(Napi::Env env) {
   Napi::Array all = Napi::Array::New(env, boxes_.size());
-  for (size_t i = 0; i < boxes_.size(); i++) {
-    const dn_boxes &b = boxes_[i];
-    size_t n = static_cast<size_t>(b.count) * (5 + static_cast<size_t>(b.classes));
-    Napi::Float32Array data = Napi::Float32Array::New(env, n);
-    if (n) std::memcpy(data.Data(), b.data, n * sizeof(float));
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("data", data);
-    out.Set("count", b.count);
-    out.Set("classes", b.classes);
-    all.Set(i, out);
-  }
+  for (size_t i = 0; i < boxes_.size(); i++) all.Set(i, BoxesValue(env, boxes_[i]));
   return all;
+}
+
+// ---- detect from a JPEG ----
+
+DetectJpegWorker::DetectJpegWorker(Napi::Env env, WorkTarget *self, Napi::Uint8Array bytes, long maxPixels, DetectParams p)
+    : NetworkWorker(env, self), bytes_(Napi::Persistent(bytes)), data_(bytes.Data()), length_(bytes.ByteLength()),
+      maxPixels_(maxPixels), p_(p) {}
+
+DetectJpegWorker::DetectJpegWorker(Napi::Env env, WorkTarget *self, std::string path, long maxPixels, DetectParams p)
+    : NetworkWorker(env, self), path_(std::move(path)), maxPixels_(maxPixels), p_(p) {}
+
+DetectJpegWorker::~DetectJpegWorker() { dn_boxes_free(&boxes_); }
+
+void DetectJpegWorker::Run() {
+  if (!path_.empty()) {
+    if (!ReadJpegFile(path_, file_)) return;  // unreadable: the usual path says why
+    data_ = file_.data();
+    length_ = file_.size();
+  }
+  char err[DN_GUARD_MSG];
+  int rc = 1;
+  self_->Compute([&] {
+    rc = dn_detect_jpeg(self_->net(), data_, length_, maxPixels_, p_.letterbox ? 1 : 0, p_.thresh, p_.hier, p_.nms, &boxes_,
+                        &width_, &height_, err, sizeof err);
+  });
+  if (rc < 0) throw CodedError("DARKNET", std::string(err));
+  outcome_ = rc;
+}
+
+Napi::Value DetectJpegWorker::Result(Napi::Env env) {
+  if (outcome_ == 1) return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("width", width_);
+  o.Set("height", height_);
+  if (outcome_ == 2) o.Set("thin", true);
+  else o.Set("boxes", BoxesValue(env, boxes_));
+  return o;
 }
 
 }  // namespace dnn

@@ -85,4 +85,28 @@ class DetectWorker : public NetworkWorker {
   std::vector<dn_boxes> boxes_;
 };
 
+// detect() from a JPEG (its bytes, or a file read here) in one call: decoded on the compute thread
+// (ops/detect_jpeg.c). Resolves to { boxes, width, height }; { width, height, thin: true } when the
+// image is too thin for the network (nothing ran); null when the native decoder does not take it.
+class DetectJpegWorker : public NetworkWorker {
+ public:
+  DetectJpegWorker(Napi::Env env, WorkTarget *self, Napi::Uint8Array bytes, long maxPixels, DetectParams p);
+  DetectJpegWorker(Napi::Env env, WorkTarget *self, std::string path, long maxPixels, DetectParams p);
+  ~DetectJpegWorker() override;
+
+ private:
+  void Run() override;
+  Napi::Value Result(Napi::Env env) override;
+  Napi::Reference<Napi::Uint8Array> bytes_;  // the caller's bytes, alive until the worker ends
+  const uint8_t *data_ = nullptr;
+  size_t length_ = 0;
+  std::string path_;
+  std::vector<uint8_t> file_;
+  long maxPixels_;
+  DetectParams p_;
+  int outcome_ = 1;  // dn_detect_jpeg's: 0 detected, 1 not decoded here, 2 too thin
+  int width_ = 0, height_ = 0;
+  dn_boxes boxes_{};
+};
+
 }  // namespace dnn

@@ -33,7 +33,9 @@ static struct {
   int (*read_header)(j_decompress_ptr, boolean);
   boolean (*start)(j_decompress_ptr);
   JDIMENSION (*read_scanlines)(j_decompress_ptr, JSAMPARRAY, JDIMENSION);
+  JDIMENSION (*skip_scanlines)(j_decompress_ptr, JDIMENSION); /* libjpeg-turbo ≥ 1.5; NULL: no split */
   boolean (*finish)(j_decompress_ptr);
+  void (*abort_decompress)(j_decompress_ptr);
   void (*destroy)(j_decompress_ptr);
   int ok;
 } lib;
@@ -47,6 +49,8 @@ static void load(void) {
             SYM(save_markers, "jpeg_save_markers") && SYM(read_header, "jpeg_read_header") &&
             SYM(start, "jpeg_start_decompress") && SYM(read_scanlines, "jpeg_read_scanlines") &&
             SYM(finish, "jpeg_finish_decompress") && SYM(destroy, "jpeg_destroy_decompress");
+  if (all && !(SYM(skip_scanlines, "jpeg_skip_scanlines") && SYM(abort_decompress, "jpeg_abort_decompress")))
+    lib.skip_scanlines = NULL;
 #undef SYM
   lib.ok = all; /* the handle stays open for the life of the process, as the library would */
 }
@@ -106,6 +110,55 @@ static int open_session(session *s, const unsigned char *buf, size_t len) {
     return 0;
   return 1;
 }
+
+/* Rows [from, to) of the w × h image into pixels (w·3 bytes a row), in a session of its own. Rows
+ * before `from` are skipped: their entropy-coded data is read (so a corrupt stretch still warns,
+ * and any warning answers 0), their IDCT and colour conversion are not. A part that ends before
+ * the image does is abandoned there. */
+static int decode_rows(const unsigned char *buf, size_t len, long w, long h, unsigned char *pixels, long from, long to) {
+  session *s = calloc(1, sizeof *s);
+  if (!s) return 0;
+  volatile int ok = 0; /* written after setjmp and read after a longjmp */
+  if (setjmp(s->err.back) == 0) {
+    if (open_session(s, buf, len)) {
+      s->c.out_color_space = JCS_RGB;
+      lib.start(&s->c);
+      if (s->c.output_components == 3 && (long)s->c.output_width == w && (long)s->c.output_height == h &&
+          (from == 0 || lib.skip_scanlines(&s->c, (JDIMENSION)from) == (JDIMENSION)from)) {
+        while ((long)s->c.output_scanline < to) {
+          JSAMPROW row = pixels + (size_t)s->c.output_scanline * w * 3;
+          if (lib.read_scanlines(&s->c, &row, 1) != 1) break;
+        }
+        if ((long)s->c.output_scanline == to) {
+          if (to == h) lib.finish(&s->c);
+          else lib.abort_decompress(&s->c);
+          ok = 1;
+        }
+      }
+    }
+  }
+  if (s->created) lib.destroy(&s->c);
+  free(s);
+  return ok;
+}
+
+/* The header alone: 1, the size, and whether the scan is sequential, for an image decoded here */
+static int probe(const unsigned char *buf, size_t len, long max_pixels, long *w, long *h, int *sequential) {
+  session *s = calloc(1, sizeof *s);
+  if (!s) return 0;
+  volatile int ok = 0;
+  if (setjmp(s->err.back) == 0) {
+    if (open_session(s, buf, len)) {
+      *w = s->c.image_width;
+      *h = s->c.image_height;
+      *sequential = !s->c.progressive_mode && !s->c.arith_code;
+      ok = *w >= 1 && *h >= 1 && *w <= 65535 && *h <= 65535 && *w * *h <= max_pixels;
+    }
+  }
+  if (s->created) lib.destroy(&s->c);
+  free(s);
+  return ok;
+}
 #endif
 
 int dn_jpeg_available(void) {
@@ -117,52 +170,53 @@ int dn_jpeg_available(void) {
 #endif
 }
 
-int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, unsigned char *into, size_t into_len,
+/* Two parts only from this many rows and pixels: below, the second thread's start and the header
+ * read again cost about what it saves. */
+#define SPLIT_MIN_ROWS 64
+#define SPLIT_MIN_PIXELS 65536L
+
+int dn_jpeg_decode(const unsigned char *buf, size_t len, long max_pixels, unsigned char *into, size_t into_len, int parts,
                    dn_jpeg_image *out) {
   memset(out, 0, sizeof *out);
 #if DN_JPEG
   if (!dn_jpeg_available() || len < 4 || buf[0] != 0xFF || buf[1] != 0xD8 || buf[2] != 0xFF) return 0;
-  session *s = calloc(1, sizeof *s);
-  if (!s) return 0;
-  /* volatile: written after setjmp and read after a longjmp */
-  unsigned char *volatile pixels = NULL;
-  volatile int owned = 0;
-  volatile int result = 0;
-  if (setjmp(s->err.back) == 0) {
-    if (open_session(s, buf, len)) {
-      long w = s->c.image_width, h = s->c.image_height;
-      if (w >= 1 && h >= 1 && w <= 65535 && h <= 65535 && w * h <= max_pixels) {
-        s->c.out_color_space = JCS_RGB;
-        lib.start(&s->c);
-        if (s->c.output_components == 3 && (long)s->c.output_width == w && (long)s->c.output_height == h) {
-          size_t bytes = (size_t)w * h * 3;
-          owned = !(into && into_len >= bytes);
-          pixels = owned ? malloc(bytes) : into;
-          if (pixels) {
-            while (s->c.output_scanline < s->c.output_height) {
-              JSAMPROW row = pixels + (size_t)s->c.output_scanline * w * 3;
-              if (lib.read_scanlines(&s->c, &row, 1) != 1) break;
-            }
-            if (s->c.output_scanline == s->c.output_height) {
-              lib.finish(&s->c);
-              out->pixels = pixels;
-              out->width = (int)w;
-              out->height = (int)h;
-              out->owned = owned;
-              pixels = NULL;
-              result = 1;
-            }
-          }
-        }
-      }
-    }
+  long w = 0, h = 0;
+  int sequential = 0;
+  if (!probe(buf, len, max_pixels, &w, &h, &sequential)) return 0;
+  size_t bytes = (size_t)w * h * 3;
+  int owned = !(into && into_len >= bytes);
+  unsigned char *pixels = owned ? malloc(bytes) : into;
+  if (!pixels) return 0;
+  /* Huffman decoding is sequential: a second part must read (not decode) the entropy data of the
+   * rows above it to find where its own begin, about half the cost of decoding them (measured on
+   * camera photos). The first part therefore takes ~2/3 of the rows, so that both end together:
+   * 768×576 in ~2.3 ms instead of ~3.1. A progressive image decodes all its scans before its
+   * first row, so each part would repeat most of the work: one part. Rows are cut at multiples of
+   * 16 (an iMCU row at most), which skip_scanlines passes over without decoding pixels. */
+  long cut = 0;
+  if (parts >= 2 && lib.skip_scanlines && sequential && h >= SPLIT_MIN_ROWS && w * h >= SPLIT_MIN_PIXELS) cut = (h * 17 / 25) & ~15L;
+  int ok;
+  if (cut > 0) {
+    int done[2] = {0, 0};
+    /* each part is one task whatever the thread count: the same bytes either way */
+#pragma omp parallel for num_threads(2) schedule(static, 1)
+    for (int p = 0; p < 2; p++) done[p] = p == 0 ? decode_rows(buf, len, w, h, pixels, 0, cut) : decode_rows(buf, len, w, h, pixels, cut, h);
+    ok = done[0] && done[1];
+  } else {
+    ok = decode_rows(buf, len, w, h, pixels, 0, h);
   }
-  if (owned) free(pixels);
-  if (s->created) lib.destroy(&s->c);
-  free(s);
-  return result;
+  if (!ok) {
+    if (owned) free(pixels);
+    return 0;
+  }
+  out->pixels = pixels;
+  out->width = (int)w;
+  out->height = (int)h;
+  out->owned = owned;
+  out->parts = cut > 0 ? 2 : 1;
+  return 1;
 #else
-  (void)buf; (void)len; (void)max_pixels; (void)into; (void)into_len;
+  (void)buf; (void)len; (void)max_pixels; (void)into; (void)into_len; (void)parts;
   return 0;
 #endif
 }

@@ -16,6 +16,9 @@ struct dn_network {
   float *scratch; /* detect's image buffers (letterbox.c), grown as needed, libc memory; freed
                      after a call that needed more than a large photo's (pass.c) */
   size_t scratch_len;
+  unsigned char *pixels; /* dn_detect_jpeg's decoded image, kept for the next call up to a large
+                            photo's size (detect_jpeg.c), libc memory */
+  size_t pixels_len;
   struct dn_wmap *wcache; /* the compiled-weights cache this network's weights point into
                              (ops/weights_cache.c), NULL: they are its own */
   dn_load_stats stats;

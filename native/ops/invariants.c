@@ -21,6 +21,12 @@ static int prepared_too_thin(const network *net, const dn_image_in *im, int lett
   return *new_w < 2 || *new_h < 2;
 }
 
+int dn_image_too_thin(const dn_network *h, int w, int h_px, int letterbox) {
+  dn_image_in im = {NULL, 0, w, h_px, 3};
+  int nw, nh;
+  return prepared_too_thin(h->net, &im, letterbox, &nw, &nh);
+}
+
 int dn_check_images(const dn_network *h, const char *what, const dn_image_in *images, int k, int letterbox, char *err,
                     size_t errlen) {
   const network *net = h->net;

@@ -14,6 +14,9 @@ extern "C" {
  * network, and no side under 2 pixels once letterboxed (letterbox != 0) or resized to the network. */
 int dn_check_images(const dn_network *net, const char *what, const dn_image_in *images, int k, int letterbox, char *err,
                     size_t errlen);
+/* 1 when a w × h image would have a side under 2 pixels once letterboxed or resized to the
+ * network (dn_check_images refuses it) */
+int dn_image_too_thin(const dn_network *net, int w, int h, int letterbox);
 /* 0, or -1 with err: a finite detection threshold (Darknet counts boxes with `> thresh` and writes
  * those not `<= thresh`: with NaN it counts none and writes all, past the array). */
 int dn_check_threshold(float thresh, char *err, size_t errlen);

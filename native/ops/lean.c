@@ -160,5 +160,6 @@ void dn_account(const struct dn_network *h, dn_memory *m) {
   m->activations += (size_t)net->inputs * net->batch * F; /* net->input */
   size_t ws = 0;
   for (int i = 0; i < net->n; i++) if (net->layers[i].workspace_size > ws) ws = net->layers[i].workspace_size;
-  m->workspace = ws + h->scratch_len * sizeof(float); /* + detect's image buffers (pass.c) */
+  /* + detect's image buffers (pass.c) and decoded JPEG (detect_jpeg.c) */
+  m->workspace = ws + h->scratch_len * sizeof(float) + h->pixels_len;
 }

@@ -237,6 +237,7 @@ void dn_free_network(dn_network *h) {
   dn_fast_table_free(h->fast); /* after free_network: no pass reads it any more */
   dn_cache_detach(h);
   free(h->scratch);
+  free(h->pixels);
   free(h);
 }
 

@@ -4,6 +4,7 @@
 #define DN_OPS_H
 #include "classify.h"
 #include "detect.h"
+#include "detect_jpeg.h"
 #include "devices.h"
 #include "forward.h"
 #include "info.h"
