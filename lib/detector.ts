@@ -4,7 +4,7 @@ import { toDetections, type Detection } from './detections.js';
 import { atIndex, callSite, DarknetError, publicError } from './errors.js';
 import { checkGeometry } from './geometry.js';
 import { NetworkHandle } from './handle.js';
-import { nativeJpegSource, toPixels, type ImageInput } from './input.js';
+import { nativeJpegSource, toPixels, type DecodeOptions, type ImageInput } from './input.js';
 import * as is from './is.js';
 import { loadNetwork, readNames, type NetworkLoadOptions } from './load.js';
 import { getModel } from './models.js';
@@ -107,9 +107,10 @@ export class Detector extends NetworkHandle {
     try {
       this.assertUsable();
       const o = detectOptions(options);
-      const fused = await this.detectJpeg(input, o);
+      const decodeOpts = o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels };
+      const fused = await this.detectJpeg(input, decodeOpts, o);
       if (fused) return fused;
-      const { px, done } = await this.pixels.decode(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels });
+      const { px, done } = await this.pixels.decode(input, decodeOpts);
       try {
         checkGeometry(px.width, px.height, this.shape.width, this.shape.height, o.letterbox ? 'letterbox' : 'resize');
         const [boxes] = await this.exclusive(() => this.net.detect([px], o.letterbox, o.thresh, o.hier, o.nms));
@@ -127,8 +128,8 @@ export class Detector extends NetworkHandle {
    * the pass's own threads with one trip to the pool. While other calls are queued, the image is
    * decoded on its own (undefined here) so that it overlaps the pass in flight.
    */
-  private async detectJpeg(input: ImageInput, o: DetectSettings): Promise<Detection[] | undefined> {
-    const jpeg = this.queueSize === 0 ? nativeJpegSource(input, o.maxPixels === undefined ? {} : { maxPixels: o.maxPixels }) : undefined;
+  private async detectJpeg(input: ImageInput, decodeOpts: DecodeOptions, o: DetectSettings): Promise<Detection[] | undefined> {
+    const jpeg = this.queueSize === 0 ? nativeJpegSource(input, decodeOpts) : undefined;
     if (!jpeg) return undefined;
     const r = await this.exclusive(() => this.net.detectJpeg(jpeg.source, jpeg.maxPixels, o.letterbox, o.thresh, o.hier, o.nms));
     if (!r) return undefined;

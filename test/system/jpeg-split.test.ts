@@ -20,7 +20,7 @@ function cropPpm(ppm: Buffer, x0: number, y0: number, w: number, h: number): Buf
   const m = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(ppm.toString('latin1', 0, 64))!;
   const W = Number(m[1]);
   const px = ppm.subarray(m[0].length);
-  const rows = [Buffer.from(`P6\n${w} ${h}\n255\n`, 'latin1')];
+  const rows: Uint8Array[] = [Buffer.from(`P6\n${w} ${h}\n255\n`, 'latin1')];
   for (let y = y0; y < y0 + h; y++) rows.push(px.subarray((y * W + x0) * 3, (y * W + x0 + w) * 3));
   return Buffer.concat(rows);
 }
